@@ -1,0 +1,29 @@
+"""Fixtures shared by every test folder: a private data directory and a migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from workshop_tui.config.loader import load_settings
+from workshop_tui.config.settings import Settings
+from workshop_tui.storage.database import Database
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh data directory, ignoring the machine's environment and any .env."""
+    return load_settings(data_dir=tmp_path / "data", env={}, dotenv_path=None)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """A real SQLite file in tmp_path, migrated to head."""
+    db = Database.from_url(settings.effective_database_url)
+    await db.upgrade()
+    try:
+        yield db
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""Command handlers behind `workshop-tui VERB`; cli.py parses, these act."""

@@ -1,0 +1,1 @@
+"""config layer of workshop-tui."""

@@ -1,0 +1,1 @@
+"""ssh layer of workshop-tui."""

@@ -1,0 +1,1 @@
+"""Async repositories: each takes a session and returns domain objects, never rows."""
