@@ -38,7 +38,7 @@ class Subscription:
             self.dropped += 1
         self._queue.put_nowait(event)
 
-    async def get(self, timeout: float | None = None) -> Event:
+    async def get(self, timeout: float | None = None) -> Event:  # noqa: ASYNC109 - a bounded wait for callers
         return await asyncio.wait_for(self._queue.get(), timeout)
 
     def pending(self) -> int:
