@@ -1,0 +1,1 @@
+"""Vetted built-in tools that models may call."""
