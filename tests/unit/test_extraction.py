@@ -1,0 +1,243 @@
+"""Document import: every format yields clean text, and every limit and trick is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from workshop_tui.domain.errors import Invalid, NotFound
+from workshop_tui.services import extraction
+from workshop_tui.services.extraction import (
+    ExtractionLimits,
+    extract_bytes,
+    extract_file,
+    extract_upload,
+    resolve_inside,
+)
+
+TIMEOUT = 10
+
+
+def make_pdf(pages: list[str]) -> bytes:
+    """A minimal valid PDF with one line of Helvetica text per page, xref offsets computed."""
+    count = len(pages)
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{4 + 2 * i} 0 R".encode() for i in range(count))
+        + f"] /Count {count} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, text in enumerate(pages):
+        stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
+            "/Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_pdf_text_and_pages_are_extracted() -> None:
+    data = make_pdf(["Hello from page one", "Second page about Ollama"])
+    result = extract_bytes(data, "slides.pdf")
+    assert "Hello from page one" in result.text and "Second page about Ollama" in result.text
+    assert result.text.index("Hello") < result.text.index("Second")
+    assert result.page_count == 2
+    assert result.content_type == "application/pdf"
+    assert result.checksum == hashlib.sha256(data).hexdigest() and result.size_bytes == len(data)
+
+
+def test_pdf_page_limit_is_checked() -> None:
+    data = make_pdf(["one", "two", "three"])
+    with pytest.raises(Invalid, match=r"'big\.pdf' has 3 pages, over the 2-page limit"):
+        extract_bytes(data, "big.pdf", ExtractionLimits(max_pages=2))
+
+
+def test_encrypted_pdf_is_refused_by_name() -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(["secret text"]))))
+    writer.encrypt("hunter2")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(Invalid, match=r"'locked\.pdf' is an encrypted PDF"):
+        extract_bytes(buffer.getvalue(), "locked.pdf")
+
+
+def test_broken_pdf_is_refused_by_name() -> None:
+    with pytest.raises(Invalid, match=r"'broken\.pdf' is not a readable PDF"):
+        extract_bytes(b"%PDF-1.4\n1 0 obj << garbage", "broken.pdf")
+
+
+def test_html_keeps_visible_text_only() -> None:
+    page = b"""<!doctype html><html><head><title>Guide</title>
+    <style>body { color: red }</style><script>steal(document.cookie)</script></head>
+    <body><h1>Install&nbsp;guide</h1><p>Run   <b>ollama</b>
+    pull &lt;model&gt; &amp; wait.</p><noscript>enable js</noscript><template><p>hidden</p></template>
+    <ul><li>one</li><li>two</li></ul>line<br>break</body></html>"""
+    result = extract_bytes(page, "guide.html")
+    assert result.content_type == "text/html" and result.page_count is None
+    lines = result.text.splitlines()
+    assert "Install guide" in lines
+    assert "Run ollama pull <model> & wait." in lines
+    assert "one" in lines and "two" in lines and "line" in lines and "break" in lines
+    for hidden in ("steal", "color", "enable js", "hidden", "<b>"):
+        assert hidden not in result.text
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("notes.md", "text/markdown"),
+        ("readme.txt", "text/plain"),
+        ("main.py", "text/x-python"),
+        ("conf.yaml", "application/yaml"),
+        ("q.sql", "application/sql"),
+        ("lib.rs", "text/x-rust"),
+    ],
+)
+def test_text_and_source_files_import(name: str, content_type: str) -> None:
+    data = "# Título\r\n\r\nprint('héllo')\x1b]52;c;aGVsbG8=\x07\r\n".encode()
+    result = extract_bytes(data, name)
+    assert result.text == "# Título\n\nprint('héllo')\n"
+    assert result.content_type == content_type
+
+
+def test_legacy_encodings_are_decoded() -> None:
+    assert extract_bytes("naïve café".encode("cp1252"), "a.txt").text == "naïve café"
+    assert extract_bytes("\ufeffBOM text".encode(), "b.txt").text == "BOM text"
+    assert extract_bytes("wide text".encode("utf-16"), "c.txt").text == "wide text"
+
+
+def test_binary_content_is_refused() -> None:
+    binary = bytes(range(256)) * 8
+    with pytest.raises(Invalid, match=r"'photo\.txt' is not a text file"):
+        extract_bytes(binary, "photo.txt")
+    with pytest.raises(Invalid, match="not a text file"):
+        extract_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "unknown.bin")
+
+
+def test_size_and_character_limits_name_the_file() -> None:
+    with pytest.raises(Invalid, match=r"'big\.txt' is 2,000 bytes, over the 1,000 bytes limit"):
+        extract_bytes(b"a" * 2000, "big.txt", ExtractionLimits(max_bytes=1000))
+    with pytest.raises(Invalid, match=r"'long\.md' has 500 characters of text, over the 100 limit"):
+        extract_bytes(b"b" * 500, "long.md", ExtractionLimits(max_chars=100))
+    with pytest.raises(Invalid, match="characters"):
+        extract_bytes(make_pdf(["x" * 80, "y" * 80]), "long.pdf", ExtractionLimits(max_chars=100))
+
+
+def test_upload_names_are_reduced_to_a_safe_base_name() -> None:
+    result = extract_bytes(b"text", "../../etc/evil\x1b[2J name.txt")
+    assert result.filename == "evil name.txt"
+    assert extract_bytes(b"text", "C:\\Users\\ann\\doc.md").filename == "doc.md"
+
+
+def test_empty_document_is_refused() -> None:
+    with pytest.raises(Invalid, match="contains no text"):
+        extract_bytes(b"  \n\n", "blank.txt")
+
+
+async def test_async_entry_points_parse_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[int] = []
+    real = extraction.extract_bytes
+
+    def recording(*args: object, **kwargs: object) -> object:
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extraction, "extract_bytes", recording)
+    path = tmp_path / "doc.md"
+    path.write_text("# Doc\n\nbody")
+    from_file = await asyncio.wait_for(extract_file(path), TIMEOUT)
+    from_upload = await asyncio.wait_for(extract_upload(make_pdf(["hi there"]), "x.pdf"), TIMEOUT)
+    assert from_file.text == "# Doc\n\nbody" and from_file.filename == "doc.md"
+    assert "hi there" in from_upload.text
+    assert len(threads) == 2 and threading.get_ident() not in threads
+
+
+async def test_extract_file_checks_size_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(5000)  # sparse: stat says 5000 bytes
+    monkeypatch.setattr(extraction, "extract_bytes", lambda *a, **k: pytest.fail("read despite size"))
+    with pytest.raises(Invalid, match=r"'huge\.txt' is 5,000 bytes"):
+        await asyncio.wait_for(extract_file(path, ExtractionLimits(max_bytes=1000)), TIMEOUT)
+
+
+async def test_extract_file_refuses_links_and_special_files(tmp_path: Path) -> None:
+    target = tmp_path / "real.txt"
+    target.write_text("real")
+    (tmp_path / "link.txt").symlink_to(target)
+    with pytest.raises(Invalid, match=r"'link\.txt' is a symbolic link"):
+        await asyncio.wait_for(extract_file(tmp_path / "link.txt"), TIMEOUT)
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(Invalid, match="not a regular file"):
+        await asyncio.wait_for(extract_file(tmp_path / "pipe.txt"), TIMEOUT)
+
+
+# --- resolve_inside ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    base = tmp_path / "imports"
+    (base / "course" / "week1").mkdir(parents=True)
+    (base / "course" / "week1" / "notes.md").write_text("notes")
+    (tmp_path / "secret.txt").write_text("secret")
+    return base
+
+
+def test_paths_inside_the_root_resolve(root: Path) -> None:
+    expected = root.resolve() / "course" / "week1" / "notes.md"
+    assert resolve_inside(root, "course/week1/notes.md") == expected
+    assert resolve_inside(root, Path("./course/week1/notes.md")) == expected
+    assert resolve_inside(root, str(root / "course/week1/notes.md")) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [("../secret.txt", "'..'"), ("course/../../secret.txt", "'..'"), ("/etc/passwd", "outside the import root")],
+)
+def test_escapes_are_refused_with_path_and_reason(root: Path, given: str, reason: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        resolve_inside(root, given)
+    assert given in str(caught.value) and reason in str(caught.value)
+    assert caught.value.field == "path"
+
+
+def test_absolute_path_with_dotdot_is_refused(root: Path) -> None:
+    with pytest.raises(Invalid, match=r"'\.\.'"):
+        resolve_inside(root, f"{root}/../secret.txt")
+
+
+def test_any_symlink_on_the_way_is_refused(root: Path, tmp_path: Path) -> None:
+    (root / "escape.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "course" / "shortcut").symlink_to(root / "course" / "week1")  # even one staying inside
+    with pytest.raises(Invalid, match=r"'escape\.txt' is a symbolic link"):
+        resolve_inside(root, "escape.txt")
+    with pytest.raises(Invalid, match=r"'course/shortcut' is a symbolic link"):
+        resolve_inside(root, "course/shortcut/notes.md")
+
+
+def test_missing_file_and_bad_input(root: Path) -> None:
+    with pytest.raises(NotFound):
+        resolve_inside(root, "course/nothing.md")
+    with pytest.raises(Invalid):
+        resolve_inside(root, "")
+    with pytest.raises(Invalid, match="NUL"):
+        resolve_inside(root, "a\x00b")
