@@ -1,0 +1,78 @@
+"""Progressive persistence of one assistant reply while it streams.
+
+The reply row exists from the first moment (status "streaming"); what has arrived is written at
+most every `flush_interval_s`, and the final write records the status (complete, interrupted or
+error), the reason, tool calls and metrics. A reply cut short keeps everything the user saw.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from workshop_tui.domain.enums import MessageRole, MessageStatus
+from workshop_tui.domain.models import Message
+from workshop_tui.ollama import Metrics
+from workshop_tui.storage.database import Database
+from workshop_tui.storage.repositories.conversations import ConversationRepository
+
+
+class ReplyRecorder:
+    def __init__(self, db: Database, conversation_id: int, model: str, *, flush_interval_s: float = 1.0) -> None:
+        self.db = db
+        self.conversation_id = conversation_id
+        self.model = model
+        self.flush_interval_s = flush_interval_s
+        self.message_id: int | None = None
+        self.content: list[str] = []
+        self.thinking: list[str] = []
+        self.finished = False
+        self._last_flush = 0.0
+        self._flushed_len = 0
+
+    async def start(self, citations: list[dict[str, Any]] | None = None) -> None:
+        async with self.db.transaction() as session:
+            message = await ConversationRepository(session).add_message(
+                self.conversation_id, MessageRole.ASSISTANT.value, "", status=MessageStatus.STREAMING.value,
+                model=self.model, citations=citations or None)
+        self.message_id = message.id
+        self._last_flush = time.monotonic()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.content)
+
+    async def add(self, content: str, thinking: str) -> None:
+        if content:
+            self.content.append(content)
+        if thinking:
+            self.thinking.append(thinking)
+        if time.monotonic() - self._last_flush >= self.flush_interval_s:
+            await self.flush()
+
+    async def flush(self) -> None:
+        text = self.text
+        if self.message_id is None or len(text) == self._flushed_len:
+            return
+        async with self.db.transaction() as session:
+            await ConversationRepository(session).update_message(
+                self.message_id, content=text, thinking="".join(self.thinking) or None)
+        self._flushed_len = len(text)
+        self._last_flush = time.monotonic()
+
+    async def finish(self, status: MessageStatus, *, error: str | None = None, metrics: Metrics | None = None,
+                     tool_calls: list[dict[str, Any]] | None = None) -> Message | None:
+        """The final write; safe to call more than once (later calls do nothing)."""
+        if self.message_id is None or self.finished:
+            return None
+        self.finished = True
+        fields: dict[str, Any] = {"content": self.text, "thinking": "".join(self.thinking) or None,
+                                  "status": status.value, "error": error, "tool_calls": tool_calls or None}
+        if metrics is not None:
+            fields.update(prompt_tokens=metrics.prompt_eval_count, completion_tokens=metrics.eval_count,
+                          total_duration_ns=metrics.total_duration_ns, load_duration_ns=metrics.load_duration_ns,
+                          eval_duration_ns=metrics.eval_duration_ns)
+        async with self.db.transaction() as session:
+            repo = ConversationRepository(session)
+            await repo.update_message(self.message_id, **fields)
+            return await repo.get_message(self.message_id)

@@ -1,0 +1,164 @@
+"""Conversations: create, list, read, change and delete, each authorized for the acting user.
+
+Every id a caller passes is checked: the conversation (owner, a guardian reading a ward's, or an
+admin), its model (the user's grant), its tools (each grant), and its RAG system (readable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workshop_tui.domain.errors import Invalid, NotFound
+from workshop_tui.domain.models import Conversation, Message, ModelInfo, RagSystem, Tool
+from workshop_tui.domain.text import one_line
+from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.services.access import Action, Actor, Kind, authorize
+from workshop_tui.services.actors import fresh_actor
+from workshop_tui.services.chat_history import validate_parameters
+from workshop_tui.services.context import ServiceContext
+from workshop_tui.storage.converters import to_domain
+from workshop_tui.storage.repositories.conversations import ConversationRepository
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.storage.repositories.tools import ToolRepository
+from workshop_tui.storage.tables import RagSystemRow
+
+MAX_MESSAGE_CHARS = 32_000
+MAX_SYSTEM_PROMPT_CHARS = 16_000
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything a chat turn needs, checked: the fresh actor, its conversation, model and tools."""
+
+    actor: Actor
+    conversation: Conversation
+    model: ModelInfo | None
+    tools: dict[str, Tool]
+
+
+async def usable_model(session: AsyncSession, actor: Actor, name: str) -> ModelInfo | None:
+    """Authorize USE of the model `name`; return its catalogue entry when the workshop has one."""
+    name = normalize_model_name(name)
+    model = await ModelRepository(session).get_by_name(name)
+    authorize(actor, Action.USE, model or ModelInfo(id=0, name=name))
+    return model
+
+
+async def usable_tools(session: AsyncSession, actor: Actor, tool_ids: Iterable[int]) -> dict[str, Tool]:
+    ids = list(tool_ids)
+    tools = await ToolRepository(session).by_ids(ids)
+    for tool_id in ids:
+        if tool_id not in tools:
+            raise NotFound(f"tool {tool_id} not found")
+        authorize(actor, Action.USE, tools[tool_id])
+    return {tool.name: tool for tool in tools.values()}
+
+
+class ConversationService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def create(self, actor: Actor, model: str, *, title: str | None = None, system_prompt: str | None = None,
+                     parameters: dict[str, Any] | None = None, tool_ids: Iterable[int] = (),
+                     rag_system_id: int | None = None) -> Conversation:
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            authorize(actor, Action.CREATE, Kind.CONVERSATION)
+            fields = await self._checked_fields(session, actor, model=model, system_prompt=system_prompt,
+                                                parameters=parameters, tool_ids=tool_ids, rag_system_id=rag_system_id)
+            assert actor.id is not None, "the operator has no conversations"
+            return await ConversationRepository(session).add(
+                user_id=actor.id, title=one_line(title or "New conversation", 200), **fields)
+
+    async def _checked_fields(self, session: AsyncSession, actor: Actor, **given: Any) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if given.get("model") is not None:
+            await usable_model(session, actor, given["model"])
+            fields["model"] = normalize_model_name(given["model"])
+        if given.get("system_prompt") is not None:
+            if len(given["system_prompt"]) > MAX_SYSTEM_PROMPT_CHARS:
+                raise Invalid(f"longer than {MAX_SYSTEM_PROMPT_CHARS} characters", field="system_prompt")
+            fields["system_prompt"] = given["system_prompt"] or None
+        if given.get("parameters") is not None:
+            fields["parameters"] = validate_parameters(given["parameters"])
+        if given.get("tool_ids") is not None:
+            await usable_tools(session, actor, given["tool_ids"])
+            fields["tool_ids"] = list(given["tool_ids"])
+        if given.get("rag_system_id") is not None:
+            fields["rag_system_id"] = await self._readable_rag_system(session, actor, given["rag_system_id"])
+        return fields
+
+    async def _readable_rag_system(self, session: AsyncSession, actor: Actor, rag_system_id: int) -> int:
+        row = await session.get(RagSystemRow, rag_system_id)
+        if row is None:
+            raise NotFound(f"RAG system {rag_system_id} not found")
+        authorize(actor, Action.USE, to_domain(RagSystem, row))
+        return rag_system_id
+
+    async def _owned(self, session: AsyncSession, actor: Actor, conversation_id: int, action: Action) -> Conversation:
+        conversation = await ConversationRepository(session).get(conversation_id)
+        if conversation is None:
+            raise NotFound(f"conversation {conversation_id} not found")
+        authorize(actor, action, conversation)
+        return conversation
+
+    async def get(self, actor: Actor, conversation_id: int) -> Conversation:
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            return await self._owned(session, actor, conversation_id, Action.READ)
+
+    async def list(self, actor: Actor, user_id: int | None = None) -> list[Conversation]:
+        """The actor's conversations, or (for a guardian or an admin) another user's."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            target = actor.id if user_id is None else user_id
+            if target is None:
+                return []
+            if target != actor.id:
+                authorize(actor, Action.READ, Conversation(id=0, user_id=target, model=""))
+            return await ConversationRepository(session).list_for_user(target)
+
+    async def messages(self, actor: Actor, conversation_id: int) -> list[Message]:
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            await self._owned(session, actor, conversation_id, Action.READ)
+            return await ConversationRepository(session).messages(conversation_id)
+
+    async def update(self, actor: Actor, conversation_id: int, *, title: str | None = None,
+                     **changes: Any) -> Conversation:
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            await self._owned(session, actor, conversation_id, Action.UPDATE)
+            fields = await self._checked_fields(session, actor, **changes)
+            tool_ids = fields.pop("tool_ids", None)
+            repo = ConversationRepository(session)
+            if tool_ids is not None:
+                await repo.set_tools(conversation_id, tool_ids)
+            if title is not None:
+                fields["title"] = one_line(title, 200)
+            return await repo.update(conversation_id, **fields)
+
+    async def delete(self, actor: Actor, conversation_id: int) -> None:
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            await self._owned(session, actor, conversation_id, Action.DELETE)
+            await ConversationRepository(session).delete(conversation_id)
+
+    async def prepare_turn(self, actor: Actor, conversation_id: int, text: str) -> Turn:
+        """Check everything a turn touches, at the moment it is sent."""
+        if not text.strip():
+            raise Invalid("the message is empty", field="text")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise Invalid(f"longer than {MAX_MESSAGE_CHARS} characters", field="text")
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            conversation = await self._owned(session, actor, conversation_id, Action.UPDATE)
+            model = await usable_model(session, actor, conversation.model)
+            tools = await usable_tools(session, actor, conversation.tool_ids)
+            if conversation.rag_system_id is not None:
+                await self._readable_rag_system(session, actor, conversation.rag_system_id)
+        return Turn(actor, conversation, model, tools)

@@ -1,0 +1,85 @@
+"""Conversations, their tools, and their messages (written progressively while a reply streams)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workshop_tui.domain.models import Conversation, Message
+from workshop_tui.storage.converters import to_domain
+from workshop_tui.storage.tables import ConversationRow, MessageRow, conversation_tools
+from workshop_tui.storage.tables.base import utcnow
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        row = await self.session.get(ConversationRow, conversation_id, populate_existing=True)
+        return await self._domain(row) if row else None
+
+    async def _domain(self, row: ConversationRow) -> Conversation:
+        tool_ids = await self.session.scalars(
+            select(conversation_tools.c.tool_id).where(conversation_tools.c.conversation_id == row.id))
+        return to_domain(Conversation, row, tool_ids=tuple(sorted(tool_ids)))
+
+    async def list_for_user(self, user_id: int, *, limit: int = 200) -> list[Conversation]:
+        rows = await self.session.scalars(
+            select(ConversationRow).where(ConversationRow.user_id == user_id)
+            .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(limit))
+        return [await self._domain(row) for row in rows]
+
+    async def add(self, *, user_id: int, model: str, tool_ids: Iterable[int] = (), **fields: Any) -> Conversation:
+        row = ConversationRow(user_id=user_id, model=model, **fields)
+        self.session.add(row)
+        await self.session.flush()
+        await self.set_tools(row.id, tool_ids)
+        return await self._domain(row)
+
+    async def update(self, conversation_id: int, **fields: Any) -> Conversation:
+        row = await self.session.get(ConversationRow, conversation_id)
+        if row is None:
+            raise LookupError(conversation_id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        await self.session.flush()
+        return await self._domain(row)
+
+    async def set_tools(self, conversation_id: int, tool_ids: Iterable[int]) -> None:
+        await self.session.execute(
+            delete(conversation_tools).where(conversation_tools.c.conversation_id == conversation_id))
+        values = [{"conversation_id": conversation_id, "tool_id": t} for t in sorted(set(tool_ids))]
+        if values:
+            await self.session.execute(insert(conversation_tools), values)
+
+    async def delete(self, conversation_id: int) -> None:
+        await self.session.execute(delete(ConversationRow).where(ConversationRow.id == conversation_id))
+
+    async def messages(self, conversation_id: int, *, limit: int | None = None) -> list[Message]:
+        """Messages oldest first; with `limit`, the newest `limit` of them."""
+        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        if limit is None:
+            rows = await self.session.scalars(query.order_by(MessageRow.id.asc()))
+            return [to_domain(Message, row) for row in rows]
+        rows = await self.session.scalars(query.order_by(MessageRow.id.desc()).limit(limit))
+        return [to_domain(Message, row) for row in reversed(list(rows))]
+
+    async def add_message(self, conversation_id: int, role: str, content: str = "", **fields: Any) -> Message:
+        row = MessageRow(conversation_id=conversation_id, role=role, content=content, **fields)
+        self.session.add(row)
+        await self.session.execute(
+            update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated_at=utcnow()))
+        await self.session.flush()
+        return to_domain(Message, row)
+
+    async def update_message(self, message_id: int, **fields: Any) -> None:
+        await self.session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**fields))
+
+    async def get_message(self, message_id: int) -> Message | None:
+        row = await self.session.get(MessageRow, message_id, populate_existing=True)
+        return to_domain(Message, row) if row else None
