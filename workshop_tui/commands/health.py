@@ -1,47 +1,36 @@
 """`workshop-tui health [--json]`: is everything the workshop needs reachable?
 
-The basic checks for now: the database (reachable, migrated) and each Ollama host (reachable,
-version). Exit code 1 when something required is down.
+Exit code 1 when a required part (database, vector store, an Ollama host) is down. The JSON form
+is one stable object for monitoring: {"ok": bool, "checks": {name: {ok, required, detail, error}}}.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
-import httpx
-
 from workshop_tui.commands.common import settings_from
-from workshop_tui.storage.database import Database
+from workshop_tui.services.workshop import Workshop
+
+VECTOR_STORE_WAIT_S = 30.0
 
 
 async def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    report: dict[str, object] = {"ok": True, "data_dir": str(settings.data_dir)}
-    db = Database.from_url(settings.effective_database_url)
+    workshop = await Workshop.open(settings)
     try:
-        state = await db.schema_state()
-        report["database"] = {"ok": state.is_current, "revision": state.current, "head": state.head}
-    except Exception as exc:
-        report["database"] = {"ok": False, "error": str(exc)}
+        with contextlib.suppress(Exception):  # a store that fails to open is reported by its check
+            await workshop.store.wait_ready(VECTOR_STORE_WAIT_S)
+        report = await workshop.health.detailed()
     finally:
-        await db.close()
-    hosts = []
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
-        for url in settings.ollama.urls:
-            try:
-                response = await client.get(url.rstrip("/") + "/api/version")
-                hosts.append({"url": url, "ok": response.status_code == 200, "version": response.json().get("version")})
-            except (httpx.HTTPError, ValueError) as exc:
-                hosts.append({"url": url, "ok": False, "error": f"{type(exc).__name__}: is `ollama serve` running?"})
-    report["ollama"] = hosts
-    report["ok"] = bool(report["database"]["ok"]) and all(h["ok"] for h in hosts)  # type: ignore[index]
+        await workshop.close()
     if args.json:
-        print(json.dumps(report, sort_keys=True))
+        print(json.dumps(report.as_dict(), sort_keys=True, default=str))
     else:
-        db_state = report["database"]
-        print(f"database: {'ok' if db_state['ok'] else 'NOT READY'} {db_state}")  # type: ignore[index]
-        for host in hosts:
-            state = f"ok {host.get('version')}" if host["ok"] else f"DOWN: {host['error']}"
-            print(f"ollama {host['url']}: {state}")
-    return 0 if report["ok"] else 1
+        for check in report.checks:
+            mark = "ok  " if check.ok else ("DOWN" if check.required else "warn")
+            summary = check.error or ", ".join(f"{k}={v}" for k, v in check.detail.items() if v not in (None, [], {}))
+            print(f"{mark}  {check.name}: {summary}")
+        print("healthy" if report.ok else "NOT healthy: a required part is down")
+    return 0 if report.ok else 1

@@ -1,0 +1,53 @@
+"""The composition root: one `Workshop` per process owns the database, the vector store and the
+way to Ollama, and builds every service on them. The TUI, the SSH server and the CLI all start
+here, so they share one authorization path and one set of resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workshop_tui.config.logging import get_logger
+from workshop_tui.config.settings import Settings
+from workshop_tui.services.catalog import CatalogService
+from workshop_tui.services.chat import ChatService
+from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.events import EventBus
+from workshop_tui.services.gateway import OllamaGateway
+from workshop_tui.services.health import HealthService
+from workshop_tui.storage.database import Database
+from workshop_tui.vectors import VectorStore
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Workshop:
+    settings: Settings
+    ctx: ServiceContext
+    gateway: OllamaGateway
+    store: VectorStore
+    chat: ChatService
+    catalog: CatalogService
+    health: HealthService
+
+    @classmethod
+    async def open(cls, settings: Settings, *, upgrade: bool = True) -> Workshop:
+        """Open everything. Nothing here waits on Ollama, and the vector store opens in the
+        background, so start-up is quick even when Ollama is down or the store is large."""
+        db = Database.from_url(settings.effective_database_url)
+        if upgrade:
+            await db.upgrade_on_start()
+        ctx = ServiceContext(settings=settings, db=db, events=EventBus())
+        gateway = OllamaGateway.from_settings(settings.ollama)
+        api_key = settings.qdrant.api_key.get_secret_value() if settings.qdrant.api_key else None
+        store = (VectorStore(url=settings.qdrant.url, api_key=api_key) if settings.qdrant.url
+                 else VectorStore(path=settings.qdrant_path))
+        store.start()
+        return cls(settings=settings, ctx=ctx, gateway=gateway, store=store,
+                   chat=ChatService(ctx, gateway), catalog=CatalogService(ctx, gateway),
+                   health=HealthService(ctx, gateway, store))
+
+    async def close(self) -> None:
+        await self.gateway.aclose()
+        await self.store.close()
+        await self.ctx.db.close()
