@@ -1,0 +1,353 @@
+"""Async client for one Ollama server, speaking the REST API with httpx.
+
+Design points, all driven by how Ollama behaves:
+- the read timeout is a *gap* between bytes and is generous, because a cold model load sends nothing
+  (not even headers) until the first token; an overall `deadline` bounds each call instead;
+- every stream line is checked for `{"error": ...}`, since failures after HTTP 200 arrive that way;
+- a stream's HTTP response is closed in a `finally`, so a consumer that stops early, closes the
+  iterator or is cancelled disconnects at once, and Ollama stops generating and frees its slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from workshop_tui.ollama.errors import (
+    OllamaError,
+    StreamError,
+    Timeout,
+    error_from_status,
+    error_from_transport,
+)
+from workshop_tui.ollama.types import (
+    ChatChunk,
+    EmbedResult,
+    ModelDetails,
+    ModelEntry,
+    PullProgress,
+    RunningModel,
+    parse_ollama_host,
+)
+
+
+@dataclass(frozen=True)
+class OllamaTimeouts:
+    """Seconds. `read_gap` is the longest silence tolerated; `deadline` bounds a whole call or stream."""
+
+    connect: float = 5.0
+    read_gap: float = 300.0
+    deadline: float = 1800.0
+    write: float = 30.0
+
+
+class OllamaClient:
+    """One Ollama server. Create it anywhere; the HTTP connection pool is made on first use."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeouts: OllamaTimeouts | None = None,
+        api_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        trust_env: bool = False,
+    ) -> None:
+        # trust_env is off by default: a proxy set for the internet must not capture a LAN/loopback Ollama.
+        self.base_url = parse_ollama_host(base_url)
+        self.timeouts = timeouts or OllamaTimeouts()
+        self._api_key = api_key
+        self._transport = transport
+        self._trust_env = trust_env
+        self._client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_env(cls, *, timeouts: OllamaTimeouts | None = None) -> OllamaClient:
+        """Honour `OLLAMA_HOST` and `OLLAMA_API_KEY` the way the `ollama` CLI does."""
+        return cls(os.environ.get("OLLAMA_HOST", ""), timeouts=timeouts, api_key=os.environ.get("OLLAMA_API_KEY"))
+
+    def __repr__(self) -> str:
+        return f"OllamaClient({self.base_url!r})"
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            t = self.timeouts
+            headers = {"Accept": "application/json", "User-Agent": "workshop-tui"}
+            if self._api_key:
+                headers["Authorization"] = f"Bearer {self._api_key}"
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(connect=t.connect, read=t.read_gap, write=t.write, pool=t.connect),
+                headers=headers,
+                transport=self._transport,
+                trust_env=self._trust_env,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close pooled connections; the client may be used again afterwards (a new pool is made)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    async def __aenter__(self) -> OllamaClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def _transport_error(self, exc: httpx.HTTPError, *, streaming: bool = False) -> OllamaError:
+        t = self.timeouts
+        return error_from_transport(
+            self.base_url, exc, connect=t.connect, read=t.read_gap, write=t.write, streaming=streaming
+        )
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    async def _call(
+        self, method: str, path: str, *, body: Mapping[str, Any] | None = None, model: str | None = None
+    ) -> httpx.Response:
+        """One non-streaming request under the deadline, mapped to our errors."""
+        http = self._http()
+        try:
+            async with asyncio.timeout(self.timeouts.deadline):
+                try:
+                    resp = await http.request(method, path, json=body)
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from exc
+        except TimeoutError as exc:
+            raise Timeout(self.base_url, "deadline", self.timeouts.deadline) from exc
+        if resp.status_code >= 400:
+            raise error_from_status(self.base_url, resp.status_code, resp.text, model)
+        return resp
+
+    async def _json(
+        self, method: str, path: str, *, body: Mapping[str, Any] | None = None, model: str | None = None
+    ) -> dict[str, Any]:
+        resp = await self._call(method, path, body=body, model=model)
+        try:
+            obj = resp.json()
+        except ValueError as exc:
+            raise OllamaError(f"Ollama at {self.base_url} sent invalid JSON for {path}") from exc
+        if not isinstance(obj, dict):
+            raise OllamaError(f"Ollama at {self.base_url} sent an unexpected reply for {path}")
+        return obj
+
+    async def _stream(self, path: str, body: Mapping[str, Any], *, model: str) -> AsyncIterator[dict[str, Any]]:
+        """Yield each NDJSON object of a streaming POST; raise on any `error` line.
+
+        Each await runs under `timeout_at(deadline)` rather than one timeout around the generator, so
+        the deadline can only fire while we are waiting on the network, never inside consumer code.
+        """
+        http = self._http()
+        deadline = asyncio.get_running_loop().time() + self.timeouts.deadline
+        response: httpx.Response | None = None
+        received = 0
+        try:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    response = await http.send(http.build_request("POST", path, json=body), stream=True)
+                    if response.status_code >= 400:
+                        await response.aread()
+                        raise error_from_status(self.base_url, response.status_code, response.text, model)
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc) from exc
+            except TimeoutError as exc:
+                raise Timeout(self.base_url, "deadline", self.timeouts.deadline) from exc
+            lines = response.aiter_lines()
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        line = await anext(lines)
+                except StopAsyncIteration:
+                    return
+                except httpx.HTTPError as exc:
+                    err = self._transport_error(exc, streaming=True)
+                    if isinstance(err, StreamError):
+                        err.chunks_received = received
+                    raise err from exc
+                except TimeoutError as exc:
+                    raise Timeout(self.base_url, "deadline", self.timeouts.deadline) from exc
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    raise StreamError(f"unreadable line from Ollama: {line[:80]!r}", chunks_received=received) from exc
+                if not isinstance(obj, dict):
+                    raise StreamError(f"unexpected line from Ollama: {line[:80]!r}", chunks_received=received)
+                if obj.get("error"):
+                    raise StreamError(str(obj["error"]), chunks_received=received)
+                received += 1
+                yield obj
+        finally:
+            if response is not None:
+                await response.aclose()
+
+    # -- metadata --------------------------------------------------------------------------------
+
+    async def version(self) -> str:
+        """The server's version string, e.g. "0.33.0"."""
+        return str((await self._json("GET", "/api/version")).get("version", ""))
+
+    async def is_running(self, within: float = 5.0) -> bool:
+        """Liveness probe (GET /): True if an Ollama answered within `within` seconds, else False."""
+        try:
+            async with asyncio.timeout(within):
+                resp = await self._call("GET", "/")
+        except (OllamaError, TimeoutError):
+            return False
+        return resp.status_code == 200
+
+    async def tags(self) -> list[ModelEntry]:
+        """Models installed on this host."""
+        obj = await self._json("GET", "/api/tags")
+        return [ModelEntry.from_json(m, self.base_url) for m in obj.get("models") or [] if isinstance(m, dict)]
+
+    async def ps(self) -> list[RunningModel]:
+        """Models loaded in memory right now."""
+        obj = await self._json("GET", "/api/ps")
+        return [RunningModel.from_json(m) for m in obj.get("models") or [] if isinstance(m, dict)]
+
+    async def show(self, model: str) -> ModelDetails:
+        """Capabilities, context and embedding length, template and parameters of one model."""
+        obj = await self._json("POST", "/api/show", body={"model": model}, model=model)
+        return ModelDetails.from_json(model, obj)
+
+    async def delete(self, model: str) -> None:
+        """Remove a model from the host; ModelNotFound if it was not there."""
+        await self._call("DELETE", "/api/delete", body={"model": model}, model=model)
+
+    async def copy(self, source: str, destination: str) -> None:
+        """Copy a model under a new name; ModelNotFound if the source does not exist."""
+        await self._call("POST", "/api/copy", body={"source": source, "destination": destination}, model=source)
+
+    async def pull(self, model: str, *, insecure: bool = False) -> AsyncIterator[PullProgress]:
+        """Download a model, yielding progress lines until "success"; StreamError if it fails."""
+        body: dict[str, Any] = {"model": model, "stream": True}
+        if insecure:
+            body["insecure"] = True
+        last = ""
+        async with aclosing(self._stream("/api/pull", body, model=model)) as lines:
+            async for obj in lines:
+                progress = PullProgress.from_json(obj)
+                last = progress.status
+                yield progress
+        if last != "success":
+            raise StreamError(f"the pull of {model} ended early (last status: {last or 'none'})")
+
+    # -- generation ------------------------------------------------------------------------------
+
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        options: Mapping[str, Any] | None = None,
+        think: bool | str | None = None,
+        format: str | Mapping[str, Any] | None = None,
+        keep_alive: float | str | None = None,
+    ) -> AsyncIterator[ChatChunk]:
+        """Stream a chat turn. Use `async with contextlib.aclosing(...)` to stop early deterministically.
+
+        A StreamError raised mid-stream carries the content received so far in `partial`.
+        """
+        body: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages], "stream": True}
+        extras = {
+            "tools": tools,
+            "options": options,
+            "think": think,
+            "format": format,
+            "keep_alive": keep_alive,
+        }
+        body.update({k: ([dict(t) for t in v] if k == "tools" else v) for k, v in extras.items() if v is not None})
+        text: list[str] = []
+        try:
+            async with aclosing(self._stream("/api/chat", body, model=model)) as lines:
+                async for obj in lines:
+                    chunk = ChatChunk.from_json(obj)
+                    text.append(chunk.content)
+                    yield chunk
+        except StreamError as exc:
+            exc.partial = "".join(text)
+            raise
+
+    async def _chat_once(self, model: str, keep_alive: float | str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": model, "messages": [], "stream": False}
+        if keep_alive is not None:
+            body["keep_alive"] = keep_alive
+        return await self._json("POST", "/api/chat", body=body, model=model)
+
+    async def load(self, model: str, *, keep_alive: float | str | None = None) -> None:
+        """Load a model ahead of use (a chat with no messages), so attendees skip the cold start."""
+        await self._chat_once(model, keep_alive)
+
+    async def unload(self, model: str) -> None:
+        """Evict a model from memory now: a chat with no messages and `keep_alive` 0."""
+        await self._chat_once(model, 0)
+
+    # -- embeddings ------------------------------------------------------------------------------
+
+    async def embed_result(
+        self,
+        model: str,
+        inputs: Sequence[str],
+        *,
+        truncate: bool = True,
+        dimensions: int | None = None,
+        keep_alive: float | str | None = None,
+    ) -> EmbedResult:
+        """One `/api/embed` request with its timings; vectors come back in input order."""
+        items = [inputs] if isinstance(inputs, str) else list(inputs)
+        if not items:
+            return EmbedResult(model=model, embeddings=[])
+        body: dict[str, Any] = {"model": model, "input": items, "truncate": truncate}
+        if dimensions is not None:
+            body["dimensions"] = dimensions
+        if keep_alive is not None:
+            body["keep_alive"] = keep_alive
+        result = EmbedResult.from_json(model, await self._json("POST", "/api/embed", body=body, model=model))
+        if len(result.embeddings) != len(items):
+            raise OllamaError(f"Ollama returned {len(result.embeddings)} embeddings for {len(items)} inputs ({model})")
+        return result
+
+    async def embed(
+        self,
+        model: str,
+        inputs: Sequence[str],
+        *,
+        truncate: bool = True,
+        dimensions: int | None = None,
+        keep_alive: float | str | None = None,
+    ) -> list[list[float]]:
+        """Embed all inputs in one request; returns one L2-normalised vector per input."""
+        result = await self.embed_result(model, inputs, truncate=truncate, dimensions=dimensions, keep_alive=keep_alive)
+        return result.embeddings
+
+    async def embed_batched(
+        self,
+        model: str,
+        inputs: Sequence[str],
+        batch_size: int = 32,
+        *,
+        truncate: bool = True,
+        dimensions: int | None = None,
+    ) -> list[list[float]]:
+        """Embed in sequential batches: embedding models run one slot, so parallel requests only queue."""
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        items = list(inputs)
+        out: list[list[float]] = []
+        for start in range(0, len(items), batch_size):
+            out.extend(
+                await self.embed(model, items[start : start + batch_size], truncate=truncate, dimensions=dimensions)
+            )
+        return out
