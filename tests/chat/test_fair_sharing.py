@@ -21,13 +21,18 @@ async def _send(world: ChatWorld, actor, conversation_id: int, text: str, seen: 
 async def test_one_user_with_ten_requests_cannot_starve_another(world: ChatWorld) -> None:
     world.fake.reply_tokens = 5
     world.fake.scenario.chunk_delay = 0.01
+    world.fake.script_turn(first_byte_delay=1.0)  # A's first request holds the slot while the rest queue
     assert world.gateway.queue.capacity(world.fake.url) == 1
     positions: list = []
     a_conversations = [await world.chat.create(world.student, "llama3.2:1b") for _ in range(10)]
     b_conversation = await world.chat.create(world.other, "llama3.2:1b")
     a_tasks = [asyncio.create_task(_send(world, world.student, c.id, f"A{i}", positions))
                for i, c in enumerate(a_conversations)]
-    await asyncio.sleep(0.05)  # A's ten requests are all queued before B asks
+    for _ in range(300):  # B asks once A's ten requests are all in (one running, nine waiting)
+        if world.gateway.queue.waiting(world.fake.url) == 9:
+            break
+        await asyncio.sleep(0.01)
+    assert world.gateway.queue.waiting(world.fake.url) == 9
     b_task = asyncio.create_task(_send(world, world.other, b_conversation.id, "B", positions))
     await asyncio.wait_for(asyncio.gather(*a_tasks, b_task), 30)
 

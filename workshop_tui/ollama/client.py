@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -140,20 +140,24 @@ class OllamaClient:
             raise OllamaError(f"Ollama at {self.base_url} sent an unexpected reply for {path}")
         return obj
 
-    async def _stream(self, path: str, body: Mapping[str, Any], *, model: str) -> AsyncIterator[dict[str, Any]]:
+    async def _stream(
+        self, path: str, body: Mapping[str, Any], *, model: str, convert: Callable[[dict[str, Any]], Any] | None = None
+    ) -> AsyncIterator[Any]:
         """Yield each NDJSON object of a streaming POST; raise on any `error` line.
 
-        Each await runs under `timeout_at(deadline)` rather than one timeout around the generator, so
-        the deadline can only fire while we are waiting on the network, never inside consumer code.
+        The deadline is enforced around each network wait rather than around the generator, so it
+        can only fire while we wait on the network, never inside consumer code.
         """
         http = self._http()
         deadline = asyncio.get_running_loop().time() + self.timeouts.deadline
         response: httpx.Response | None = None
         received = 0
+        partial: list[str] = []
         try:
             try:
                 async with asyncio.timeout_at(deadline):
-                    response = await http.send(http.build_request("POST", path, json=body), stream=True)
+                    request = http.build_request("POST", path, json=body, headers={"Accept-Encoding": "identity"})
+                    response = await http.send(request, stream=True)
                     if response.status_code >= 400:
                         await response.aread()
                         raise error_from_status(self.base_url, response.status_code, response.text, model)
@@ -161,32 +165,58 @@ class OllamaClient:
                 raise self._transport_error(exc) from exc
             except TimeoutError as exc:
                 raise Timeout(self.base_url, "deadline", self.timeouts.deadline) from exc
-            lines = response.aiter_lines()
+            # Raw bytes split on newlines: Ollama's NDJSON is plain UTF-8 (identity encoding is
+            # asked for), and skipping httpx's text and line decoders matters on long replies.
+            chunks = response.aiter_raw()
+            loop = asyncio.get_running_loop()
+            # httpx's read timeout (the read gap) already bounds each wait. A timer per read would
+            # cost more than parsing a short line, so one is armed only once the overall deadline
+            # is nearer than a read gap and could otherwise be overrun.
+            read_gap = self.timeouts.read_gap
+            pending = b""
             while True:
                 try:
-                    async with asyncio.timeout_at(deadline):
-                        line = await anext(lines)
+                    if deadline - loop.time() > read_gap:
+                        data: bytes | None = await anext(chunks)
+                    else:
+                        async with asyncio.timeout_at(deadline):
+                            data = await anext(chunks)
                 except StopAsyncIteration:
-                    return
+                    data = None
                 except httpx.HTTPError as exc:
                     err = self._transport_error(exc, streaming=True)
                     if isinstance(err, StreamError):
                         err.chunks_received = received
+                        err.partial = "".join(partial)
                     raise err from exc
                 except TimeoutError as exc:
                     raise Timeout(self.base_url, "deadline", self.timeouts.deadline) from exc
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError as exc:
-                    raise StreamError(f"unreadable line from Ollama: {line[:80]!r}", chunks_received=received) from exc
-                if not isinstance(obj, dict):
-                    raise StreamError(f"unexpected line from Ollama: {line[:80]!r}", chunks_received=received)
-                if obj.get("error"):
-                    raise StreamError(str(obj["error"]), chunks_received=received)
-                received += 1
-                yield obj
+                if data is None:
+                    lines, pending = [pending], b""
+                else:
+                    lines = (pending + data if pending else data).split(b"\n")
+                    pending = lines.pop()
+                for line in lines:
+                    if not line or line.isspace():
+                        continue
+                    try:
+                        obj = json.loads(line.decode())  # str parses faster than bytes (no encoding sniffing)
+                    except ValueError as exc:
+                        raise StreamError(f"unreadable line from Ollama: {line[:80]!r}",
+                                          chunks_received=received) from exc
+                    if not isinstance(obj, dict):
+                        raise StreamError(f"unexpected line from Ollama: {line[:80]!r}", chunks_received=received)
+                    if obj.get("error"):
+                        raise StreamError(str(obj["error"]), chunks_received=received, partial="".join(partial))
+                    received += 1
+                    if convert is None:
+                        yield obj
+                    else:  # converting here saves a generator layer per line on long replies
+                        item = convert(obj)
+                        partial.append(getattr(item, "content", ""))
+                        yield item
+                if data is None:
+                    return
         finally:
             if response is not None:
                 await response.aclose()
@@ -245,7 +275,7 @@ class OllamaClient:
 
     # -- generation ------------------------------------------------------------------------------
 
-    async def chat(
+    def chat(
         self,
         model: str,
         messages: Sequence[Mapping[str, Any]],
@@ -269,16 +299,7 @@ class OllamaClient:
             "keep_alive": keep_alive,
         }
         body.update({k: ([dict(t) for t in v] if k == "tools" else v) for k, v in extras.items() if v is not None})
-        text: list[str] = []
-        try:
-            async with aclosing(self._stream("/api/chat", body, model=model)) as lines:
-                async for obj in lines:
-                    chunk = ChatChunk.from_json(obj)
-                    text.append(chunk.content)
-                    yield chunk
-        except StreamError as exc:
-            exc.partial = "".join(text)
-            raise
+        return self._stream("/api/chat", body, model=model, convert=ChatChunk.from_json)
 
     async def _chat_once(self, model: str, keep_alive: float | str | None) -> dict[str, Any]:
         body: dict[str, Any] = {"model": model, "messages": [], "stream": False}

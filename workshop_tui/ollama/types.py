@@ -134,9 +134,13 @@ class Metrics:
         return self.eval_count / self.eval_duration_ns * 1e9
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChatChunk:
-    """One line of a chat stream. `metrics` is set only on the final (`done`) chunk."""
+    """One line of a chat stream. `metrics` is set only on the final (`done`) chunk.
+
+    Treat it as read-only. It is a plain slotted class rather than a frozen one because a long
+    reply makes thousands of them, and frozen dataclasses cost several times more to build.
+    """
 
     content: str = ""
     thinking: str = ""
@@ -150,19 +154,20 @@ class ChatChunk:
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ChatChunk:
         msg = obj.get("message") or {}
+        content = msg.get("content")
+        thinking = msg.get("thinking")
         calls = msg.get("tool_calls")
-        done = bool(obj.get("done", False))
+        done = obj.get("done") is True
         return cls(
-            content=str(msg.get("content") or ""),
-            thinking=str(msg.get("thinking") or ""),
-            tool_calls=tuple(ToolCall.from_json(c) for c in calls if isinstance(c, dict))
-            if isinstance(calls, list)
+            content if type(content) is str else str(content or ""),
+            thinking if type(thinking) is str else str(thinking or ""),
+            tuple(ToolCall.from_json(c) for c in calls if isinstance(c, dict)) if calls and isinstance(calls, list)
             else (),
-            done=done,
-            done_reason=obj.get("done_reason"),
-            metrics=Metrics.from_json(obj) if done else None,
-            model=obj.get("model"),
-            created_at=obj.get("created_at"),
+            done,
+            obj.get("done_reason"),
+            Metrics.from_json(obj) if done else None,
+            obj.get("model"),
+            obj.get("created_at"),
         )
 
 

@@ -33,7 +33,7 @@ from workshop_tui.services.chat_events import (
 from workshop_tui.services.chat_history import build_history, build_options
 from workshop_tui.services.chat_recorder import ReplyRecorder
 from workshop_tui.services.context import ServiceContext
-from workshop_tui.services.gateway import OllamaGateway, QueuePosition
+from workshop_tui.services.gateway import OllamaGateway
 from workshop_tui.services.tools.kinds import SearchFunction, ToolRuntime
 from workshop_tui.services.tools.runner import ollama_tool_definition, run_tool_call
 from workshop_tui.storage.repositories.conversations import ConversationRepository
@@ -71,7 +71,11 @@ class ChatService(conversations.ConversationService):
         self.flush_interval_s = flush_interval_s
 
     async def send(self, actor: Actor, conversation_id: int, text: str) -> AsyncIterator[ChatEvent]:
-        """Stream the reply to `text`. Refusals raise before anything is stored."""
+        """Stream the reply to `text`. Refusals raise before anything is stored.
+
+        Chunks arrive in batches (see `Reservation.chat_batches`): each event carries everything
+        that arrived since the last one, so a fast model does not flood the screen with events.
+        """
         turn = await self.prepare_turn(actor, conversation_id, text)
         actor, conversation = turn.actor, turn.conversation
         if self.usage is not None:
@@ -81,14 +85,78 @@ class ChatService(conversations.ConversationService):
             grounding = None
             if conversation.rag_system_id is not None and self.retriever is not None:
                 grounding = await self.retriever(actor, conversation.rag_system_id, text)
-            async with self.ctx.db.transaction() as session:
+            citations = list(grounding.citations) if grounding else []
+            recorder = self._recorder(conversation)
+            async with self.ctx.db.transaction() as session:  # the question and the reply's row together
                 repo = ConversationRepository(session)
                 await repo.add_message(conversation.id, MessageRole.USER.value, text)
                 prior = await repo.messages(conversation.id, limit=self.ctx.settings.ollama.history_max_messages + 1)
+                await recorder.start(citations, session=session)
             messages = self._wire_messages(conversation, prior, grounding)
-            async with aclosing(self._reply(actor, turn, messages, grounding)) as events:
-                async for event in events:
+            options = build_options(conversation.parameters, turn.model, self.ctx.settings.ollama.num_ctx)
+            definitions = [ollama_tool_definition(t) for t in turn.tools.values()] or None
+            max_rounds = self.ctx.settings.ollama.tool_max_rounds
+            totals = [0, 0]
+            stored: Message | None = None
+            for round_number in range(max_rounds + 1):
+                if round_number > 0:
+                    recorder = self._recorder(conversation)
+                    await recorder.start()
+                tools = definitions if round_number < max_rounds else None  # the last round must answer
+                calls: list[dict[str, Any]] = []
+                metrics: Metrics | None = None
+                status, reason = MessageStatus.INTERRUPTED, "stopped by the user or the connection closed"
+                failure: BaseException | None = None
+                reservation = None
+                try:
+                    reservation = await self.gateway.reserve(f"user:{actor.id}", conversation.model)
+                    async for position in reservation.wait_turn():
+                        yield Queued(position.position)
+                    batches = reservation.chat_batches(messages, tools=tools, options=options)
+                    async with aclosing(batches) as stream:
+                        async for batch in stream:
+                            content = "".join([c.content for c in batch])
+                            thinking = "".join([c.thinking for c in batch])
+                            recorder.add(content, thinking)
+                            if thinking:
+                                yield ThinkingDelta(thinking)
+                            if content:
+                                yield ContentDelta(content)
+                            for chunk in batch:
+                                if chunk.tool_calls:
+                                    calls += [{"name": c.name, "arguments": c.arguments, "id": c.id}
+                                              for c in chunk.tool_calls]
+                                if chunk.done:
+                                    metrics = chunk.metrics
+                            if recorder.due():
+                                await recorder.flush()
+                    status, reason = MessageStatus.COMPLETE, ""
+                except (OllamaError, ServiceError) as exc:
+                    status, reason, failure = MessageStatus.ERROR, str(exc), exc
+                finally:
+                    if reservation is not None:
+                        await reservation.release(failure)
+                    stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
+                                                                  tool_calls=calls or None))
+                    if metrics is not None:
+                        totals[0] += metrics.prompt_eval_count or 0
+                        totals[1] += metrics.eval_count or 0
+                    if status is not MessageStatus.COMPLETE or not calls:
+                        await self._record_usage(actor, conversation.model, totals)
+                if status is MessageStatus.ERROR:
+                    yield ReplyFailed(stored, reason)
+                    return
+                if not calls:
+                    assert stored is not None
+                    yield ReplyFinished(stored, totals[0], totals[1], metrics.tokens_per_second if metrics else None,
+                                        tuple(citations))
+                    return
+                async for event in self._run_tools(actor, turn, recorder.text, calls, messages):
                     yield event
+            yield ReplyFailed(stored, f"the model still asked for tools after {max_rounds} rounds")
+
+    def _recorder(self, conversation: Conversation) -> ReplyRecorder:
+        return ReplyRecorder(self.ctx.db, conversation.id, conversation.model, flush_interval_s=self.flush_interval_s)
 
     def _wire_messages(self, conversation: Conversation, prior: list[Message],
                        grounding: Grounding | None) -> list[dict[str, Any]]:
@@ -101,76 +169,24 @@ class ChatService(conversations.ConversationService):
             history.insert(0, {"role": "system", "content": conversation.system_prompt})
         return history
 
-    async def _reply(self, actor: Actor, turn: conversations.Turn, messages: list[dict[str, Any]],
-                     grounding: Grounding | None) -> AsyncIterator[ChatEvent]:
-        conversation = turn.conversation
-        options = build_options(conversation.parameters, turn.model, self.ctx.settings.ollama.num_ctx)
-        definitions = [ollama_tool_definition(t) for t in turn.tools.values()] or None
+    async def _run_tools(self, actor: Actor, turn: conversations.Turn, text: str, calls: list[dict[str, Any]],
+                         messages: list[dict[str, Any]]) -> AsyncIterator[ChatEvent]:
+        """Run each requested call, store its result, and extend `messages` for the next round."""
         runtime = ToolRuntime(search=self.search(actor) if self.search else None)
-        max_rounds = self.ctx.settings.ollama.tool_max_rounds
-        totals = [0, 0]
-        citations = list(grounding.citations) if grounding else []
-        for round_number in range(max_rounds + 1):
-            recorder = ReplyRecorder(self.ctx.db, conversation.id, conversation.model,
-                                     flush_interval_s=self.flush_interval_s)
-            await recorder.start(citations if round_number == 0 else None)
-            tools = definitions if round_number < max_rounds else None  # the last round must answer
-            calls: list[dict[str, Any]] = []
-            metrics: Metrics | None = None
-            status, reason = MessageStatus.INTERRUPTED, "stopped before the reply ended"
-            try:
-                async with aclosing(self.gateway.chat(f"user:{actor.id}", conversation.model, messages,
-                                                      tools=tools, options=options)) as stream:
-                    async for item in stream:
-                        if isinstance(item, QueuePosition):
-                            yield Queued(item.position)
-                            continue
-                        await recorder.add(item.content, item.thinking)
-                        if item.thinking:
-                            yield ThinkingDelta(item.thinking)
-                        if item.content:
-                            yield ContentDelta(item.content)
-                        calls += [{"name": c.name, "arguments": c.arguments, "id": c.id} for c in item.tool_calls]
-                        if item.done:
-                            metrics = item.metrics
-                status, reason = MessageStatus.COMPLETE, ""
-            except (OllamaError, ServiceError) as exc:
-                status, reason = MessageStatus.ERROR, str(exc)
-            except (asyncio.CancelledError, GeneratorExit):
-                reason = "stopped by the user or the connection closed"
-                raise
-            finally:
-                stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
-                                                              tool_calls=calls or None))
-                if metrics is not None:
-                    totals[0] += metrics.prompt_eval_count or 0
-                    totals[1] += metrics.eval_count or 0
-                if status is not MessageStatus.COMPLETE or not calls:
-                    await self._record_usage(actor, conversation.model, totals)
-            if status is MessageStatus.ERROR:
-                yield ReplyFailed(stored, reason)
-                return
-            if not calls:
-                assert stored is not None
-                yield ReplyFinished(stored, totals[0], totals[1], metrics.tokens_per_second if metrics else None,
-                                    tuple(citations))
-                return
-            messages.append({"role": "assistant", "content": recorder.text,
-                             "tool_calls": [{"function": {"name": c["name"], "arguments": c["arguments"]}}
-                                            for c in calls]})
-            for call in calls:
-                yield ToolActivity(call["name"], call["arguments"] if isinstance(call["arguments"], dict) else {},
-                                   "calling")
-                outcome = await run_tool_call(actor, turn.tools, call["name"], call["arguments"], runtime,
-                                              self.ctx.settings.ollama.tool_timeout_s)
-                async with self.ctx.db.transaction() as session:
-                    await ConversationRepository(session).add_message(
-                        conversation.id, MessageRole.TOOL.value, outcome.content, tool_name=call["name"],
-                        tool_calls=[outcome.as_record()])
-                messages.append({"role": "tool", "content": outcome.content, "tool_name": call["name"]})
-                yield ToolActivity(outcome.name, outcome.arguments, "done" if outcome.ok else "refused",
-                                   outcome.content)
-        yield ReplyFailed(stored, f"the model still asked for tools after {max_rounds} rounds")
+        messages.append({"role": "assistant", "content": text,
+                         "tool_calls": [{"function": {"name": c["name"], "arguments": c["arguments"]}}
+                                        for c in calls]})
+        for call in calls:
+            arguments = call["arguments"] if isinstance(call["arguments"], dict) else {}
+            yield ToolActivity(call["name"], arguments, "calling")
+            outcome = await run_tool_call(actor, turn.tools, call["name"], call["arguments"], runtime,
+                                          self.ctx.settings.ollama.tool_timeout_s)
+            async with self.ctx.db.transaction() as session:
+                await ConversationRepository(session).add_message(
+                    turn.conversation.id, MessageRole.TOOL.value, outcome.content, tool_name=call["name"],
+                    tool_calls=[outcome.as_record()])
+            messages.append({"role": "tool", "content": outcome.content, "tool_name": call["name"]})
+            yield ToolActivity(outcome.name, outcome.arguments, "done" if outcome.ok else "refused", outcome.content)
 
     async def _record_usage(self, actor: Actor, model: str, totals: list[int]) -> None:
         if self.usage is not None:

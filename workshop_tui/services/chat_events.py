@@ -17,6 +17,8 @@ class Queued:
 
 @dataclass(frozen=True)
 class ContentDelta:
+    """New reply text: one chunk, or several that arrived together."""
+
     text: str
 
 

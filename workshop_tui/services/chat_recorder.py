@@ -7,8 +7,11 @@ error), the reason, tool calls and metrics. A reply cut short keeps everything t
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import MessageRole, MessageStatus
 from workshop_tui.domain.models import Message
@@ -24,31 +27,39 @@ class ReplyRecorder:
         self.model = model
         self.flush_interval_s = flush_interval_s
         self.message_id: int | None = None
+        self.message: Message | None = None
         self.content: list[str] = []
         self.thinking: list[str] = []
         self.finished = False
         self._last_flush = 0.0
         self._flushed_len = 0
 
-    async def start(self, citations: list[dict[str, Any]] | None = None) -> None:
-        async with self.db.transaction() as session:
-            message = await ConversationRepository(session).add_message(
-                self.conversation_id, MessageRole.ASSISTANT.value, "", status=MessageStatus.STREAMING.value,
-                model=self.model, citations=citations or None)
-        self.message_id = message.id
+    async def start(self, citations: list[dict[str, Any]] | None = None, *,
+                    session: AsyncSession | None = None) -> None:
+        """Create the reply row, in the caller's transaction when one is given (saving a commit)."""
+        if session is None:
+            async with self.db.transaction() as own:
+                return await self.start(citations, session=own)
+        self.message = await ConversationRepository(session).add_message(
+            self.conversation_id, MessageRole.ASSISTANT.value, "", status=MessageStatus.STREAMING.value,
+            model=self.model, citations=citations or None)
+        self.message_id = self.message.id
         self._last_flush = time.monotonic()
+        return None
 
     @property
     def text(self) -> str:
         return "".join(self.content)
 
-    async def add(self, content: str, thinking: str) -> None:
+    def add(self, content: str, thinking: str) -> None:
+        """Keep a chunk in memory; the caller writes it out when `due()` says so."""
         if content:
             self.content.append(content)
         if thinking:
             self.thinking.append(thinking)
-        if time.monotonic() - self._last_flush >= self.flush_interval_s:
-            await self.flush()
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self.flush_interval_s
 
     async def flush(self) -> None:
         text = self.text
@@ -73,6 +84,8 @@ class ReplyRecorder:
                           total_duration_ns=metrics.total_duration_ns, load_duration_ns=metrics.load_duration_ns,
                           eval_duration_ns=metrics.eval_duration_ns)
         async with self.db.transaction() as session:
-            repo = ConversationRepository(session)
-            await repo.update_message(self.message_id, **fields)
-            return await repo.get_message(self.message_id)
+            await ConversationRepository(session).update_message(self.message_id, **fields)
+        assert self.message is not None
+        fields["status"] = status
+        fields["tool_calls"] = tuple(tool_calls) if tool_calls else None
+        return dataclasses.replace(self.message, **fields)

@@ -1,8 +1,8 @@
 """The way to Ollama for services: the host pool, the fair queue and a short-lived model cache.
 
-`chat()` picks the least busy host that has the model, waits for a turn in the fair queue
-(yielding `QueuePosition` while it waits, so a screen can say "2nd in queue"), then streams.
-Closing the stream at any point releases the queue slot and closes the HTTP response, so Ollama
+`reserve()` picks the least busy host that has the model; the reservation waits for a turn in the
+fair queue (yielding `QueuePosition` while it waits, so a screen can say "2nd in queue"), then
+streams. Releasing it gives the slot back; closing the stream closes the HTTP response, so Ollama
 stops generating.
 """
 
@@ -11,13 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
 from workshop_tui.config.settings import OllamaSettings
-from workshop_tui.ollama import ChatChunk, FairQueue, ModelEntry, OllamaPool, OllamaTimeouts, Unreachable
+from workshop_tui.ollama import (
+    ChatChunk,
+    FairQueue,
+    HostLease,
+    ModelEntry,
+    OllamaPool,
+    OllamaTimeouts,
+    Unreachable,
+)
 from workshop_tui.ollama.types import normalize_model_name
 
 
@@ -69,38 +78,47 @@ class OllamaGateway:
         if not self.pool.hosts_for(model):
             await self.models(refresh=self._fetched_at is None or not self.pool.hosts_for(model))
 
-    async def chat(self, user_key: str, model: str, messages: Sequence[Mapping[str, Any]], *,
-                   tools: Sequence[Mapping[str, Any]] | None = None, options: Mapping[str, Any] | None = None,
-                   think: bool | str | None = None) -> AsyncIterator[ChatChunk | QueuePosition]:
+    async def reserve(self, user_key: str, model: str) -> Reservation:
+        """Claim the least busy host that serves `model`; then wait for a turn and stream from it.
+
+        Raises ModelNotFound when no host lists the model and Unreachable when all that do are
+        down. Always `release()` the reservation (in a `finally`).
+        """
         model = normalize_model_name(model)
         await self._host_for(model)
-        with self.pool.pick_host(model) as lease:
-            positions: asyncio.Queue[int] = asyncio.Queue()
-            slot = self.queue.slot(user_key, lease.url, on_position=positions.put_nowait)
-            async for position in self._wait_turn(slot, positions):
-                yield position
-            try:
-                async with aclosing(lease.client.chat(model, messages, tools=tools, options=options,
-                                                      think=think)) as stream:
-                    async for chunk in stream:
-                        yield chunk
-            except Unreachable:
-                self.pool.mark_down(lease.url)
-                raise
-            finally:
-                await slot.__aexit__(None, None, None)
+        lease = self.pool.pick_host(model)
+        lease.__enter__()
+        return Reservation(self, lease, user_key, model)
 
-    @staticmethod
-    async def _wait_turn(slot: Any, positions: asyncio.Queue[int]) -> AsyncIterator[QueuePosition]:
-        """Enter the queue slot, yielding each new place in the queue until our turn comes.
 
-        If the consumer goes away while we wait, the ticket leaves the queue and nothing is held.
-        """
+class Reservation:
+    """One generation's claim on a host: its place in the fair queue, then its stream.
+
+    The stream is the client's own iterator, handed straight to the caller, so a long reply pays
+    for no extra layer per chunk.
+    """
+
+    def __init__(self, gateway: OllamaGateway, lease: HostLease, user_key: str, model: str) -> None:
+        self.gateway = gateway
+        self.lease = lease
+        self.model = model
+        self._positions: asyncio.Queue[int] = asyncio.Queue()
+        self._slot = gateway.queue.slot(user_key, lease.url, on_position=self._positions.put_nowait)
+        self._entered = False
+
+    @property
+    def host(self) -> str:
+        return self.lease.url
+
+    async def wait_turn(self) -> AsyncIterator[QueuePosition]:
+        """Yield each new place in the queue until our turn comes. If the consumer goes away
+        while we wait, the ticket leaves the queue and nothing is held."""
+        slot, positions = self._slot, self._positions
         enter = asyncio.ensure_future(slot.__aenter__())
         try:
             await asyncio.sleep(0)  # let the ticket take its place
             if not enter.done():
-                yield QueuePosition(slot.ticket.position)
+                yield QueuePosition(max(slot.ticket.position, 0))
             while not enter.done():
                 getter = asyncio.ensure_future(positions.get())
                 done, _ = await asyncio.wait({enter, getter}, return_when=asyncio.FIRST_COMPLETED)
@@ -108,11 +126,73 @@ class OllamaGateway:
                     yield QueuePosition(getter.result())
                 getter.cancel()
             enter.result()
+            self._entered = True
         except BaseException:
             if not enter.done():
                 enter.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await enter
             elif not enter.cancelled() and enter.exception() is None:
-                await slot.__aexit__(None, None, None)
+                self._entered = True
             raise
+
+    def chat(self, messages: Sequence[Mapping[str, Any]], *, tools: Sequence[Mapping[str, Any]] | None = None,
+             options: Mapping[str, Any] | None = None, think: bool | str | None = None) -> AsyncIterator[ChatChunk]:
+        return self.lease.client.chat(self.model, messages, tools=tools, options=options, think=think)
+
+    async def chat_batches(self, messages: Sequence[Mapping[str, Any]], *,
+                           tools: Sequence[Mapping[str, Any]] | None = None,
+                           options: Mapping[str, Any] | None = None) -> AsyncIterator[list[ChatChunk]]:
+        """The stream as batches: every chunk that arrived while the consumer was busy comes at once.
+
+        A reader task pulls chunks off the connection; each batch is what it gathered since the
+        consumer last asked. A fast model then costs one event per screen update instead of one per
+        token, while a slow one still shows every token as it arrives. Closing this iterator stops
+        the reader, which closes the HTTP response.
+        """
+        arrived: deque[ChatChunk | BaseException | None] = deque()
+        wake = asyncio.Event()  # a deque and an event cost less per chunk than an asyncio.Queue
+
+        async def read() -> None:
+            try:
+                async with aclosing(self.chat(messages, tools=tools, options=options)) as stream:
+                    async for chunk in stream:
+                        arrived.append(chunk)
+                        wake.set()
+            except Exception as exc:  # handed to the consumer, which raises it in its own task
+                arrived.append(exc)
+            else:
+                arrived.append(None)
+            wake.set()
+
+        reader = asyncio.create_task(read(), name=f"ollama-read-{self.model}")
+        try:
+            while True:
+                await wake.wait()
+                wake.clear()
+                batch: list[ChatChunk] = []
+                while arrived:
+                    item = arrived.popleft()
+                    if item is None or isinstance(item, BaseException):
+                        if batch:
+                            yield batch
+                        if item is None:
+                            return
+                        raise item
+                    batch.append(item)
+                if batch:
+                    yield batch
+        finally:
+            if not reader.done():
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+
+    async def release(self, error: BaseException | None = None) -> None:
+        """Give the queue slot and the host back; a host that could not be reached is marked down."""
+        if self._entered:
+            self._entered = False
+            await self._slot.__aexit__(None, None, None)
+        self.lease.__exit__(type(error) if error else None, error, None)
+        if isinstance(error, Unreachable):
+            self.gateway.pool.mark_down(self.lease.url)
