@@ -1,0 +1,72 @@
+"""The same code on PostgreSQL: the migrations, the schema they produce, and the repositories."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.services.actors import load_actor
+from workshop_tui.storage import migrate
+from workshop_tui.storage.database import Database
+from workshop_tui.storage.repositories.conversations import ConversationRepository
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.storage.repositories.users import UserRepository
+from workshop_tui.storage.tables import Base
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    """A fresh database on the shared server for each test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database.from_url(postgres_url)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.close()
+    db = Database.from_url(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def test_migrations_from_first_revision_keep_rows_and_match_the_models(pg: Database) -> None:
+    await migrate.upgrade(pg.engine, "0001")
+    async with pg.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO users (username, display_name, role, status) VALUES ('ada', 'Ada', 'student', 'active')"))
+    state = await pg.upgrade()
+    assert state.is_current
+
+    def diff(connection):  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+
+    async with pg.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+        assert (await conn.execute(text("SELECT username FROM users"))).scalars().all() == ["ada"]
+
+
+async def test_repositories_and_actor_loading_work_on_postgres(pg: Database) -> None:
+    await pg.upgrade()
+    async with pg.transaction() as session:
+        users = UserRepository(session)
+        guardian = await users.add(username="Gina", display_name="Gina", role=Role.STUDENT,
+                                   status=AccountStatus.ACTIVE, password_hash=None)
+        ward = await users.add(username="kid", display_name="Kid", role=Role.FAMILY, status=AccountStatus.ACTIVE,
+                               password_hash=None, guardian_id=guardian.id)
+        model = await ModelRepository(session).upsert("llama3.2:1b", capabilities=["completion"], hosts=["h"])
+        await users.set_model_ids(guardian.id, [model.id])
+        conversation = await ConversationRepository(session).add(user_id=ward.id, model="llama3.2:1b")
+        await ConversationRepository(session).add_message(conversation.id, "user", "hello")
+    async with pg.reading() as session:
+        actor = await load_actor(session, guardian.id)
+        assert (await UserRepository(session).get_by_username("GINA")) is not None
+        messages = await ConversationRepository(session).messages(conversation.id)
+    assert actor.model_names == {"llama3.2:1b"} and actor.wards == {ward.id}
+    assert [m.content for m in messages] == ["hello"]
