@@ -111,3 +111,17 @@ async def test_foreign_keys_cascade_and_set_null(database: Database) -> None:
         creator = (await conn.execute(text("SELECT creator_id FROM prompts WHERE id = 1"))).scalar()
     assert conversations == 0  # private history goes with the account
     assert creator is None  # a shared prompt outlives its creator
+
+
+def test_rows_become_read_only_domain_objects() -> None:
+    from types import SimpleNamespace
+
+    from workshop_tui.domain.enums import Visibility
+    from workshop_tui.domain.models import ModelInfo, Prompt
+    from workshop_tui.storage.converters import to_domain
+
+    model = to_domain(ModelInfo, SimpleNamespace(id=1, name="m:latest", capabilities=["tools"], hosts=["h"]))
+    assert model.capabilities == ("tools",) and model.hosts == ("h",)
+    prompt = to_domain(Prompt, SimpleNamespace(id=2, title="t", template="x", visibility="class", tags=["a"],
+                                               variables=[{"name": "v"}]))
+    assert prompt.visibility is Visibility.CLASS and prompt.tags == ("a",) and prompt.variables == ({"name": "v"},)

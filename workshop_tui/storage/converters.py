@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
 import typing
 from functools import cache
 from typing import Any, TypeVar
@@ -21,7 +22,8 @@ def _field_kinds(cls: type) -> tuple[tuple[str, type | None, bool], ...]:
     kinds = []
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
-        args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+        args = [a for a in typing.get_args(hint) if a is not type(None)] if is_union else [hint]
         enum_type = next((a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)), None)
         is_tuple = any(typing.get_origin(a) is tuple or a is tuple for a in args)
         kinds.append((f.name, enum_type, is_tuple))
