@@ -30,6 +30,13 @@ class CatalogService:
         self.ctx = ctx
         self.gateway = gateway
 
+    async def _model_admin(self, actor: Actor) -> Actor:
+        """The fresh actor, if it may manage models (sync, pull, delete, unload)."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+        authorize(actor, Action.MANAGE, Kind.MODEL)
+        return actor
+
     async def list(self, actor: Actor, *, usable_only: bool = False) -> list[ModelInfo]:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
@@ -59,9 +66,7 @@ class CatalogService:
     async def sync(self, actor: Actor) -> list[ModelInfo]:
         """Bring the catalogue in line with the hosts. Models no host serves keep their row (and
         grants) with an empty host list, so a host that is briefly down loses nothing."""
-        async with self.ctx.db.reading() as session:
-            actor = await fresh_actor(session, actor)
-        authorize(actor, Action.MANAGE, Kind.MODEL)
+        actor = await self._model_admin(actor)
         entries = await self.gateway.models(refresh=True)
         details = await asyncio.gather(*(self._show_quietly(e.name) for e in entries))
         now = datetime.now(UTC)
@@ -123,9 +128,7 @@ class CatalogService:
     async def pull(self, actor: Actor, name: str, host: str | None = None) -> AsyncIterator[PullProgress]:
         """Pull onto `host` (default: the first configured), yielding progress; audited start and end."""
         name = normalize_model_name(name)
-        async with self.ctx.db.reading() as session:
-            actor = await fresh_actor(session, actor)
-        authorize(actor, Action.MANAGE, Kind.MODEL)
+        actor = await self._model_admin(actor)
         url = host or self.gateway.pool.urls[0]
         await self._audit(actor, "model.pull.start", name, host=url)
         outcome = "interrupted"
@@ -144,9 +147,7 @@ class CatalogService:
     async def delete(self, actor: Actor, name: str) -> None:
         """Delete the model from every host that has it, then from the catalogue (grants go too)."""
         name = normalize_model_name(name)
-        async with self.ctx.db.reading() as session:
-            actor = await fresh_actor(session, actor)
-        authorize(actor, Action.MANAGE, Kind.MODEL)
+        actor = await self._model_admin(actor)
         await self.gateway.models()
         for url in self.gateway.pool.hosts_for(name):
             try:
@@ -166,9 +167,7 @@ class CatalogService:
 
     async def unload(self, actor: Actor, name: str) -> None:
         name = normalize_model_name(name)
-        async with self.ctx.db.reading() as session:
-            actor = await fresh_actor(session, actor)
-        authorize(actor, Action.MANAGE, Kind.MODEL)
+        actor = await self._model_admin(actor)
         await self.gateway.models()
         for url in self.gateway.pool.hosts_for(name):
             await self.gateway.pool.clients[url].unload(name)

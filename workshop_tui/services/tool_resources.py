@@ -47,9 +47,7 @@ class ToolService:
     async def get(self, actor: Actor, tool_id: int) -> Tool:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            tool = await ToolRepository(session).get(tool_id)
-        if tool is None:
-            raise NotFound(f"tool {tool_id} not found")
+            tool = await _existing(ToolRepository(session), tool_id)
         authorize(actor, Action.READ, tool)
         return tool
 
@@ -78,9 +76,7 @@ class ToolService:
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             repo = ToolRepository(session)
-            tool = await repo.get(tool_id)
-            if tool is None:
-                raise NotFound(f"tool {tool_id} not found")
+            tool = await _existing(repo, tool_id)
             authorize(actor, Action.UPDATE, tool)
             fields: dict[str, Any] = {}
             if description is not None:
@@ -105,13 +101,18 @@ class ToolService:
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             repo = ToolRepository(session)
-            tool = await repo.get(tool_id)
-            if tool is None:
-                raise NotFound(f"tool {tool_id} not found")
+            tool = await _existing(repo, tool_id)
             authorize(actor, Action.DELETE, tool)
             await repo.delete(tool_id)
             await AuditRepository(session).record(actor_id=actor.id, actor_name=actor.name, action="tool.delete",
                                                   target_type="tool", target_id=tool_id, target_name=tool.name)
+
+
+async def _existing(repo: ToolRepository, tool_id: int) -> Tool:
+    tool = await repo.get(tool_id)
+    if tool is None:
+        raise NotFound(f"tool {tool_id} not found")
+    return tool
 
 
 def _plain(value: Any) -> Any:
