@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,19 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands point the project's loggers at a file and stop propagation, as the app must;
+    put them back after each test so that `caplog` keeps working in the tests that follow."""
+    loggers = [logging.getLogger(name) for name in ("workshop_tui", "alembic", "asyncssh")]
+    saved = [(lg, list(lg.handlers), lg.propagate, lg.level) for lg in loggers]
+    yield
+    for logger, handlers, propagate, level in saved:
+        for handler in logger.handlers:
+            if handler not in handlers:
+                handler.close()
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from workshop_tui import __version__
 from workshop_tui.commands.common import EXIT_BAD_INPUT, common_options, run_command
+from workshop_tui.domain.enums import AccountStatus, Role
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     health = verbs.add_parser("health", help="check the database, Qdrant and Ollama", parents=[common])
     health.add_argument("--json", action="store_true", help="print one stable JSON object")
+    _add_user_verbs(verbs, common)
     return parser
+
+
+def _add_user_verbs(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`workshop-tui users ...`: account administration as the built-in operator."""
+    roles = [role.value for role in Role]
+    users = verbs.add_parser("users", help="add, approve, reject, change and list accounts", parents=[common])
+    actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="create an account (active unless --status pending)", parents=[common])
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, choices=roles)
+    add.add_argument("--status", choices=["active", "pending"], default="active")
+    add.add_argument("--display-name", metavar="TEXT")
+    add.add_argument("--password-env", metavar="VAR",
+                     help="read the password from this environment variable; otherwise prompt on a terminal, "
+                          "or generate one and print it once")
+
+    approve = actions.add_parser("approve", help="approve a pending account", parents=[common])
+    approve.add_argument("username", metavar="USERNAME")
+    approve.add_argument("--role", required=True, choices=roles)
+    approve.add_argument("--models", metavar="M1,M2", default="", help="models the account may use")
+    approve.add_argument("--tools", metavar="T1,T2", default="", help="tools the account may use")
+    approve.add_argument("--guardian", metavar="USER", help="guardian of a family account")
+    approve.add_argument("--notes", metavar="TEXT")
+
+    reject = actions.add_parser("reject", help="reject a pending account", parents=[common])
+    reject.add_argument("username", metavar="USERNAME")
+    reject.add_argument("--notes", metavar="TEXT")
+
+    set_role = actions.add_parser("set-role", help="change an account's role", parents=[common])
+    set_role.add_argument("username", metavar="USERNAME")
+    set_role.add_argument("role", metavar="ROLE", choices=roles)
+
+    suspend = actions.add_parser("suspend", help="suspend an account; its sessions end", parents=[common])
+    suspend.add_argument("username", metavar="USERNAME")
+
+    listing = actions.add_parser("list", help="list accounts, oldest first", parents=[common])
+    listing.add_argument("--status", choices=[status.value for status in AccountStatus])
+    listing.add_argument("--role", choices=roles)
+    listing.add_argument("--json", action="store_true", help="print one JSON array")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workshop_tui.commands import health
 
         return run_command(health.run, args)
+    if args.command == "users":
+        from workshop_tui.commands import users
+
+        return run_command(users.HANDLERS[args.users_command], args)
     parser.error(f"unknown command {args.command}")
     return EXIT_BAD_INPUT
 

@@ -47,7 +47,7 @@ def session_context(session_id: str | None = None) -> Iterator[str]:
 
 def redact(value: Any, key: str = "") -> Any:
     """Hide secrets in a logged value: by key name, inline `password=...`, and argon2 hashes."""
-    if key and _SECRET_KEY.search(key) and not key.endswith(("_count", "_at", "_s")):
+    if key and _SECRET_KEY.search(key) and not key.endswith(("_count", "_at", "_s", "_per_day")):
         return "***"
     if isinstance(value, dict):
         return {k: redact(v, str(k)) for k, v in value.items()}

@@ -106,6 +106,10 @@ class AuthSettings(_Section):
     """Length of the rolling window for failed logins, in seconds."""
     hash_threads: int = Field(2, ge=1, le=16)
     """Password hashes computed at once (each costs memory and CPU)."""
+    max_registrations_per_address: int = Field(30, ge=1)
+    """Registrations from one source address within the registration window (a classroom may share one)."""
+    registration_window_s: float = Field(3600.0, gt=0)
+    """Length of the rolling window for registrations, in seconds."""
 
 
 class DocumentLimits(_Section):

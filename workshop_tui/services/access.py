@@ -50,6 +50,7 @@ class Kind(StrEnum):
     CONVERSATION = "conversation"
     SETTINGS = "settings"
     AUDIT = "audit"
+    USAGE = "usage"  # the per-user, per-model usage counters behind the admin's usage view
 
 
 STAFF = frozenset({Role.SUPER_ADMIN, Role.ADMIN, Role.INSTRUCTOR})
@@ -78,6 +79,8 @@ MANAGES_ROLES: dict[Role, frozenset[Role]] = {
     Role.ADMIN: frozenset(Role) - {Role.SUPER_ADMIN},
     Role.INSTRUCTOR: frozenset({Role.STUDENT, Role.FAMILY, Role.GUEST}),
 }
+# Who may read every record of a kind at once: the audit log, the usage view, the account list.
+READ_ALL: dict[Kind, frozenset[Role]] = {Kind.AUDIT: ADMINS, Kind.USAGE: ADMINS, Kind.USER: frozenset(MANAGES_ROLES)}
 # Roles that may use every enabled model and tool without a per-user grant.
 IMPLICIT_GRANTS = STAFF
 
@@ -176,10 +179,9 @@ def _authorize_kind(actor: Actor, action: Action, kind: Kind) -> None:
         if kind is not Kind.USER or actor.role not in MANAGES_ROLES:
             _deny(f"a {actor.role} may not approve registrations")
     elif action is Action.READ:
-        if kind is Kind.AUDIT and actor.role not in MANAGE[Kind.AUDIT]:
-            _deny("only admins may read the audit log")
-        if kind is Kind.USER and actor.role not in MANAGES_ROLES:
-            _deny(f"a {actor.role} may not list accounts")
+        if kind in READ_ALL and actor.role not in READ_ALL[kind]:
+            what = {Kind.AUDIT: "read the audit log", Kind.USAGE: "see everyone's usage"}.get(kind, "list accounts")
+            _deny(f"a {actor.role} may not {what}")
     else:
         raise TypeError(f"{action} needs a resource, not a kind")
 
@@ -195,6 +197,20 @@ def _authorize_user(actor: Actor, action: Action, target: User) -> None:
             _deny(f"a {actor.role} may not manage a {target.role} account")
         return
     _deny(f"{action} does not apply to accounts")
+
+
+def authorize_grant_change(actor: Actor, target: User, *, widens: bool) -> None:
+    """Who may change `target`'s model and tool grants: whoever manages the account, and its
+    guardian, who may only narrow them (a guardian is often a student and must not hand out what
+    an instructor withheld)."""
+    require_active(actor)
+    if target.id != actor.id and target.role in MANAGES_ROLES.get(actor.role, frozenset()):
+        return
+    if target.id in actor.wards:
+        if widens:
+            _deny("a guardian may narrow a family account's models and tools, never widen them")
+        return
+    _authorize_user(actor, Action.MANAGE, target)
 
 
 def check_role_assignment(actor: Actor, new_role: Role) -> None:

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.config.settings import Settings
+from workshop_tui.services.accounts import AccountService
+from workshop_tui.services.approvals import ApprovalService
 from workshop_tui.services.catalog import CatalogService
 from workshop_tui.services.chat import ChatService
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import EventBus
 from workshop_tui.services.gateway import OllamaGateway
 from workshop_tui.services.health import HealthService
+from workshop_tui.services.quotas import QuotaService
 from workshop_tui.storage.database import Database
 from workshop_tui.vectors import VectorStore
 
@@ -29,6 +32,9 @@ class Workshop:
     chat: ChatService
     catalog: CatalogService
     health: HealthService
+    accounts: AccountService
+    approvals: ApprovalService
+    quotas: QuotaService
 
     @classmethod
     async def open(cls, settings: Settings, *, upgrade: bool = True) -> Workshop:
@@ -43,11 +49,14 @@ class Workshop:
         store = (VectorStore(url=settings.qdrant.url, api_key=api_key) if settings.qdrant.url
                  else VectorStore(path=settings.qdrant_path))
         store.start()
+        quotas = QuotaService(ctx)  # the chat's usage gate: quotas and concurrent generations
         return cls(settings=settings, ctx=ctx, gateway=gateway, store=store,
-                   chat=ChatService(ctx, gateway), catalog=CatalogService(ctx, gateway),
-                   health=HealthService(ctx, gateway, store))
+                   chat=ChatService(ctx, gateway, quotas), catalog=CatalogService(ctx, gateway),
+                   health=HealthService(ctx, gateway, store), accounts=AccountService(ctx),
+                   approvals=ApprovalService(ctx), quotas=quotas)
 
     async def close(self) -> None:
+        self.accounts.passwords.close()
         await self.gateway.aclose()
         await self.store.close()
         await self.ctx.db.close()

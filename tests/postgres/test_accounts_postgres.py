@@ -1,0 +1,82 @@
+"""The account services on PostgreSQL: registration, approval and login with their audit records,
+and usage counting under real concurrency (where two first writes of a day do race)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from workshop_tui.config.loader import load_settings
+from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.errors import LimitExceeded
+from workshop_tui.services.access import OPERATOR
+from workshop_tui.services.accounts import AccountService
+from workshop_tui.services.actors import load_actor
+from workshop_tui.services.approvals import ApprovalService
+from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.passwords import FAST_FOR_TESTS, Passwords
+from workshop_tui.services.quotas import QuotaService
+from workshop_tui.storage.database import Database
+from workshop_tui.storage.repositories.audit import AuditRepository
+from workshop_tui.storage.repositories.models import ModelRepository
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def ctx(postgres_url: str, tmp_path) -> AsyncIterator[ServiceContext]:  # type: ignore[no-untyped-def]
+    name = f"a_{uuid.uuid4().hex[:12]}"
+    admin = Database.from_url(postgres_url)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.close()
+    db = Database.from_url(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    await db.upgrade()
+    try:
+        yield ServiceContext(settings=load_settings(data_dir=tmp_path, env={}, dotenv_path=None), db=db)
+    finally:
+        await db.close()
+
+
+async def test_register_approve_login_on_postgres(ctx: ServiceContext) -> None:
+    passwords = Passwords(ctx.settings.auth, FAST_FOR_TESTS)
+    try:
+        accounts = AccountService(ctx, passwords=passwords)
+        async with ctx.db.transaction() as session:
+            model = await ModelRepository(session).upsert("llama3.2:1b", capabilities=["completion"])
+        user = await accounts.register("Ada", "Ada", PASSWORD)
+        await ApprovalService(ctx).approve(OPERATOR, user.id, Role.STUDENT, [model.id], [], "ok")
+        actor = await accounts.login("ADA", PASSWORD)
+    finally:
+        passwords.close()
+    assert actor.role is Role.STUDENT and actor.model_names == {"llama3.2:1b"}
+    async with ctx.db.reading() as session:
+        [entry] = await AuditRepository(session).list(action="user.approve")
+    assert entry.after["models"] == ["llama3.2:1b"] and entry.actor_name == "operator"
+
+
+async def test_usage_counting_under_concurrency_on_postgres(ctx: ServiceContext) -> None:
+    passwords = Passwords(ctx.settings.auth, FAST_FOR_TESTS)
+    accounts = AccountService(ctx, passwords=passwords)
+    try:
+        async with ctx.db.transaction() as session:
+            model = await ModelRepository(session).upsert("llama3.2:1b", capabilities=["completion"])
+        user = await accounts.add_user(OPERATOR, "sam", Role.STUDENT, AccountStatus.ACTIVE, None, PASSWORD)
+        await accounts.set_grants(OPERATOR, user.id, model_ids=[model.id])
+        await accounts.set_quota(OPERATOR, user.id, messages_per_day=12)
+    finally:
+        passwords.close()
+    async with ctx.db.reading() as session:
+        actor = await load_actor(session, user.id)
+    quotas = QuotaService(ctx)
+    await quotas.check(actor, "llama3.2:1b")
+    await asyncio.gather(*(quotas.record(actor, "llama3.2:1b", 10, 5) for _ in range(12)))
+    [line] = await quotas.usage_report(OPERATOR)
+    assert (line.messages, line.prompt_tokens, line.completion_tokens) == (12, 120, 60)
+    with pytest.raises(LimitExceeded, match="all 12 messages"):
+        await quotas.check(actor, "llama3.2:1b")

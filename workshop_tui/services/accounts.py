@@ -1,0 +1,154 @@
+"""Registration, login and password changes; account administration comes from `UserAdministration`.
+
+`AccountService` is the one object the TUI, the SSH server and the CLI use for accounts:
+
+- `register` takes a username, display name, password and optional email and nothing else, so a
+  caller cannot smuggle in a role or a status (mass assignment); the account is pending with the
+  placeholder role guest until someone approves it and sets the real role.
+- `login` answers "wrong username or password" for both an unknown name and a wrong password and
+  spends the same argon2 verify on each, so neither the message nor the time tells which accounts
+  exist. Only after a correct password does it say why a pending, rejected or suspended account
+  may not come in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from workshop_tui.config.logging import get_logger
+from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.errors import Conflict, Invalid, LimitExceeded, NotAuthenticated
+from workshop_tui.domain.models import User
+from workshop_tui.services import account_rules as rules
+from workshop_tui.services.access import Actor
+from workshop_tui.services.actors import fresh_actor, load_actor
+from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.passwords import Password, Passwords, reveal
+from workshop_tui.services.throttle import LoginThrottle, RegistrationThrottle
+from workshop_tui.services.user_admin import UserAdministration
+from workshop_tui.storage.repositories.users import UserRepository
+
+REGISTRATION_FIELDS = ("username", "display_name", "email", "password")
+WRONG_CREDENTIALS = "wrong username or password"
+STATUS_REASONS = {
+    AccountStatus.PENDING: "your account is waiting for approval by an instructor or admin",
+    AccountStatus.REJECTED: "your registration was rejected; ask the workshop's organisers",
+    AccountStatus.SUSPENDED: "your account is suspended; ask an instructor or admin",
+}
+log = get_logger(__name__)
+# Until approval sets the real role, a pending account holds the role with the least rights.
+PLACEHOLDER_ROLE = Role.GUEST
+
+
+class AccountService(UserAdministration):
+    def __init__(self, ctx: ServiceContext, *, passwords: Passwords | None = None,
+                 login_throttle: LoginThrottle | None = None,
+                 registration_throttle: RegistrationThrottle | None = None) -> None:
+        super().__init__(ctx, passwords=passwords)
+        self.login_throttle = login_throttle or LoginThrottle(ctx.settings.auth)
+        self.registration_throttle = registration_throttle or RegistrationThrottle(ctx.settings.auth)
+        # One process: this lock makes "is the database empty?" and the insert one step, so two
+        # simultaneous first registrations cannot both become super_admin.
+        self._register_lock = asyncio.Lock()
+
+    async def register_form(self, form: Mapping[str, Any], *, source: str | None = None) -> User:
+        """Register from a submitted form. Any field besides the four allowed (role, status...) is
+        refused outright, rather than silently dropped, so a tampered form is visible."""
+        unexpected = sorted(set(form) - set(REGISTRATION_FIELDS))
+        if unexpected:
+            raise Invalid(f"registration takes only {', '.join(REGISTRATION_FIELDS)}; "
+                          f"not {', '.join(map(str, unexpected))}")
+        return await self.register(str(form.get("username") or ""), str(form.get("display_name") or ""),
+                                   form.get("password") or "", form.get("email"), source=source)
+
+    async def register(self, username: str, display_name: str, password: Password, email: str | None = None, *,
+                       source: str | None = None) -> User:
+        """Create a pending account (or, when configured, the first account as an active super_admin).
+        Approvers hear of it through the `user.registered` event."""
+        self.registration_throttle.check(source)
+        name = rules.check_username(username)
+        shown = rules.check_display_name(display_name, name)
+        mail = rules.check_email(email)
+        self.passwords.check_rules(password)
+        self.registration_throttle.record(source)
+        async with self.ctx.db.reading() as session:
+            if await UserRepository(session).get_by_username(name) is not None:
+                raise Conflict(f"the username {name!r} is taken; choose another")
+        password_hash = await self.passwords.hash(password)
+        del password
+        async with self._register_lock, self.ctx.db.transaction() as session:
+            users = UserRepository(session)
+            if await users.get_by_username(name) is not None:
+                raise Conflict(f"the username {name!r} is taken; choose another")
+            first = self.ctx.settings.auth.first_user_becomes_super_admin and await users.count() == 0
+            role, status = (Role.SUPER_ADMIN, AccountStatus.ACTIVE) if first else (PLACEHOLDER_ROLE,
+                                                                                   AccountStatus.PENDING)
+            user = await users.add(username=name, display_name=shown, role=role, status=status,
+                                   password_hash=password_hash, email=mail,
+                                   approved_at=datetime.now(UTC) if first else None)
+            change = rules.Change("user.register", user, {}, {"role": role, "status": status,
+                                                              "first_user": first or None})
+            await rules.audit(session, Actor(user=user), change)
+        rules.publish(self.ctx.events, rules.REGISTERED, Actor(user=user), change)
+        return user
+
+    async def login(self, username: str, password: Password, *, source: str | None = None) -> Actor:
+        """The actor for a correct username and password of an active account.
+
+        Refusals: LimitExceeded (throttled, with the wait), NotAuthenticated (wrong credentials, or
+        the account's status with a reason)."""
+        name = rules.normalize_username(username)[:256]
+        try:
+            self.login_throttle.check(name, source)
+        except LimitExceeded:
+            log.warning("login throttled", extra={"username": name, "source": source})
+            raise
+        async with self.ctx.db.reading() as session:
+            found = await UserRepository(session).password_hash(name)
+        user, stored = found if found is not None else (None, None)
+        if len(reveal(password)) > self.passwords.max_length:
+            stored = None  # never feed argon2 more than a password may be; still spend one dummy verify
+        matches = await self.passwords.verify(stored, password)  # always one verify, known user or not
+        if user is None or not matches:
+            self.login_throttle.failure(name, source)
+            log.info("login failed", extra={"username": name, "source": source, "known": user is not None})
+            raise NotAuthenticated(WRONG_CREDENTIALS)
+        self.login_throttle.success(name)
+        if user.status is not AccountStatus.ACTIVE:
+            raise NotAuthenticated(STATUS_REASONS.get(user.status, "your account may not log in"))
+        fields: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
+        if stored is not None and self.passwords.needs_rehash(stored):
+            fields["password_hash"] = await self.passwords.hash(password)  # parameters changed since
+        del password
+        async with self.ctx.db.transaction() as session:
+            await UserRepository(session).update(user.id, **fields)
+            return await load_actor(session, user.id)
+
+    async def change_password(self, actor: Actor, old_password: Password, new_password: Password) -> None:
+        """The user changes their own password, proving they know the current one. Wrong guesses
+        count against the login throttle, so an unlocked terminal is no guessing oracle."""
+        self.passwords.check_rules(new_password, field="new_password")
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            if actor.user is None:
+                raise Invalid("the operator has no password to change")
+            name = actor.user.username
+            found = await UserRepository(session).password_hash(name)
+        self.login_throttle.check(name, None)
+        if found is None or not await self.passwords.verify(found[1], old_password):
+            self.login_throttle.failure(name, None)
+            raise NotAuthenticated("the current password is wrong")
+        password_hash = await self.passwords.hash(new_password)
+        del old_password, new_password
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            assert actor.id is not None
+            now = datetime.now(UTC)
+            target = await UserRepository(session).update(actor.id, bump_auth=True, password_hash=password_hash,
+                                                           password_changed_at=now)
+            change = rules.Change("user.password", target, {}, {"password_changed_at": now})
+            await rules.audit(session, actor, change)
+        rules.publish(self.ctx.events, rules.CHANGED, actor, change)
