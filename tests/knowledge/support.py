@@ -1,0 +1,134 @@
+"""Helpers for the knowledge tests: accounts, model grants, a PDF builder and bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workshop_tui.domain.enums import AccountStatus, JobStatus, Role
+from workshop_tui.domain.models import EmbeddingJob, VectorDb
+from workshop_tui.services.access import OPERATOR, Actor
+from workshop_tui.services.actors import load_actor
+from workshop_tui.services.knowledge import KnowledgeServices
+from workshop_tui.storage.database import Database
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.storage.repositories.users import UserRepository
+from workshop_tui.vectors import VectorHit, VectorStore
+
+TIMEOUT = 30.0
+CHAT = "llama3.2:1b"
+MINILM = "all-minilm"
+NOMIC = "nomic-embed-text"
+
+
+async def make_user(db: Database, username: str, role: Role, *, status: AccountStatus = AccountStatus.ACTIVE,
+                    models: tuple[str, ...] = ()) -> Actor:
+    """An account created straight through the repository, with model grants by name."""
+    async with db.transaction() as session:
+        users = UserRepository(session)
+        user = await users.add(username=username, display_name=username.title(), role=role, status=status,
+                               password_hash=None)
+        catalogue = await ModelRepository(session).by_names(f"{m}:latest" if ":" not in m else m for m in models)
+        await users.set_model_ids(user.id, [m.id for m in catalogue.values()])
+    async with db.reading() as session:
+        return await load_actor(session, user.id)
+
+
+@dataclass
+class People:
+    admin: Actor
+    teacher: Actor
+    alice: Actor
+    bob: Actor
+    carol: Actor  # a student without any model grant
+    guest: Actor
+    pending: Actor
+    operator: Actor = OPERATOR
+
+
+async def make_people(db: Database) -> People:
+    async with db.transaction() as session:
+        models = ModelRepository(session)
+        await models.upsert(f"{CHAT}", capabilities=["completion", "tools"])
+        await models.upsert(f"{MINILM}:latest", capabilities=["embedding"], embedding_dimension=384)
+        await models.upsert(f"{NOMIC}:latest", capabilities=["embedding"], embedding_dimension=768)
+    granted = (CHAT, MINILM, NOMIC)
+    return People(
+        admin=await make_user(db, "admin", Role.ADMIN),
+        teacher=await make_user(db, "teacher", Role.INSTRUCTOR),
+        alice=await make_user(db, "alice", Role.STUDENT, models=granted),
+        bob=await make_user(db, "bob", Role.STUDENT, models=granted),
+        carol=await make_user(db, "carol", Role.STUDENT),
+        guest=await make_user(db, "guest", Role.GUEST, models=granted),
+        pending=await make_user(db, "newbie", Role.STUDENT, status=AccountStatus.PENDING, models=granted),
+    )
+
+
+async def bounded(awaitable: Awaitable[Any], timeout: float = TIMEOUT) -> Any:
+    return await asyncio.wait_for(awaitable, timeout)
+
+
+async def embed(k: KnowledgeServices, actor: Actor, document_id: int, vector_db_id: int) -> EmbeddingJob:
+    """Queue a job and wait (bounded) for it to end."""
+    job = await bounded(k.jobs.enqueue(actor, document_id, vector_db_id))
+    return await k.jobs.wait(actor, job.id, timeout_s=TIMEOUT)
+
+
+async def all_points(store: VectorStore, vector_db: VectorDb) -> list[VectorHit]:
+    """Every point of a vector DB with its payload (a query with a limit above the point count)."""
+    count = await bounded(store.count(vector_db.collection_name))
+    if count == 0:
+        return []
+    probe = [1.0 / math.sqrt(vector_db.dimension)] * vector_db.dimension
+    return await bounded(store.query(vector_db.collection_name, probe, top_k=count + 10))
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = TIMEOUT) -> None:
+    """Poll an async condition until it holds, within `timeout` seconds."""
+
+    async def poll() -> None:
+        while not await check():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+def finished(job: EmbeddingJob) -> bool:
+    return job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def make_pdf(pages: list[str]) -> bytes:
+    """A minimal valid PDF with one line of Helvetica text per page, xref offsets computed."""
+    count = len(pages)
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join(f"{4 + 2 * i} 0 R".encode() for i in range(count))
+        + f"] /Count {count} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, text in enumerate(pages):
+        stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

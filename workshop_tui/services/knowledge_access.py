@@ -1,0 +1,96 @@
+"""Access helpers shared by the knowledge services (documents, vector DBs, jobs, RAG, prompts).
+
+They all go through `access.authorize`; this module only adds the lookups around it: load a
+resource by id or answer NotFound, check a model name the caller passed, and decide which
+visibilities a listing may include (mirroring `can_read`, which still checks every row).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workshop_tui.domain.enums import Role, Visibility
+from workshop_tui.domain.errors import Forbidden, Invalid, NotFound
+from workshop_tui.domain.text import normalize_text, one_line
+from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.services.access import ADMINS, Action, Actor, authorize, check_visibility
+from workshop_tui.storage.repositories.models import ModelRepository
+
+T = TypeVar("T")
+
+
+def readable_visibilities(actor: Actor) -> frozenset[str] | None:
+    """Visibilities of other people's resources that `actor` may read; None means every resource."""
+    if actor.role in ADMINS:
+        return None
+    if actor.role is Role.GUEST:
+        return frozenset({Visibility.PUBLIC.value})
+    return frozenset({Visibility.CLASS.value, Visibility.PUBLIC.value})
+
+
+async def load(repo: Any, actor: Actor, item_id: int, action: Action, noun: str) -> Any:
+    """Fetch `item_id` from `repo` and authorize `action` on it; NotFound when absent or hidden."""
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise Invalid(f"must be a whole number, not {item_id!r}", field=f"{noun.replace(' ', '_')}_id")
+    item = await repo.get(item_id)
+    if item is None:
+        raise NotFound(f"{noun} {item_id} not found")
+    authorize(actor, action, item)
+    return item
+
+
+async def authorize_model(session: AsyncSession, actor: Actor, name: str) -> str:
+    """Check that `actor` may use model `name` and return its normalised name.
+
+    A model in the workshop catalogue goes through `authorize` (enabled, granted). A model Ollama has
+    but the catalogue has not synced yet can only be grants-free: staff may use it, others may not.
+    """
+    normalised = normalize_model_name(str(name or ""))
+    if not normalised:
+        raise Invalid("choose a model", field="model")
+    info = await ModelRepository(session).get_by_name(normalised)
+    if info is not None:
+        authorize(actor, Action.USE, info)
+    elif not actor.may_use_model(normalised):
+        raise Forbidden(f"you are not allowed to use model {normalised}; ask your instructor")
+    return normalised
+
+
+def check_new_visibility(actor: Actor, visibility: Visibility | str) -> Visibility:
+    """Parse a requested visibility and refuse class/public to roles that may not share."""
+    try:
+        value = Visibility(visibility)
+    except ValueError:
+        raise Invalid(f"must be private, class or public, not {visibility!r}", field="visibility") from None
+    check_visibility(actor, value)
+    return value
+
+
+def check_visibility_change(actor: Actor, resource: Any, visibility: Visibility | str) -> Visibility:
+    """Changing who can see a resource: owner or admin, and SHARE rights for class or public."""
+    value = check_new_visibility(actor, visibility)
+    authorize(actor, Action.UPDATE, resource)
+    if value is not Visibility.PRIVATE:
+        authorize(actor, Action.SHARE, resource)
+    return value
+
+
+def clean_name(value: str, field: str, max_len: int) -> str:
+    """A one-line, non-empty, length-capped name or title (it appears in lists and headers)."""
+    text = one_line(str(value or ""), max_len + 1)
+    if not text:
+        raise Invalid("must not be empty", field=field)
+    if len(text) > max_len:
+        raise Invalid(f"must be at most {max_len} characters", field=field)
+    return text
+
+
+def bounded_text(value: str, field: str, max_len: int) -> str:
+    """Free text (descriptions, templates), cleaned of terminal controls, with a length cap refused
+    rather than silently cut."""
+    text = normalize_text(str(value or ""))
+    if len(text) > max_len:
+        raise Invalid(f"must be at most {max_len:,} characters", field=field)
+    return text
