@@ -21,6 +21,7 @@ from workshop_tui.domain.models import Conversation, Message
 from workshop_tui.ollama import Metrics, OllamaError
 from workshop_tui.services import conversations
 from workshop_tui.services.access import Actor
+from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.chat_events import (
     ChatEvent,
     ContentDelta,
@@ -34,6 +35,7 @@ from workshop_tui.services.chat_history import build_history, build_options
 from workshop_tui.services.chat_recorder import ReplyRecorder
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.gateway import OllamaGateway
+from workshop_tui.services.rag import usable_rag
 from workshop_tui.services.tools.kinds import SearchFunction, ToolRuntime
 from workshop_tui.services.tools.runner import ollama_tool_definition, run_tool_call
 from workshop_tui.storage.repositories.conversations import ConversationRepository
@@ -154,6 +156,19 @@ class ChatService(conversations.ConversationService):
                 async for event in self._run_tools(actor, turn, recorder.text, calls, messages):
                     yield event
             yield ReplyFailed(stored, f"the model still asked for tools after {max_rounds} rounds")
+
+    async def ask(self, actor: Actor, rag_system_id: int, question: str, *,
+                  title: str | None = None) -> AsyncIterator[ChatEvent]:
+        """Ask a RAG system: a new conversation on its chat model, with the system attached so that
+        follow-up turns retrieve too. The final `ReplyFinished` carries the citations."""
+        async with self.ctx.db.reading() as session:
+            fresh = await fresh_actor(session, actor)
+            rag, _vector_db, model = await usable_rag(session, fresh, rag_system_id)
+        conversation = await self.create(actor, model, title=title or f"{rag.name}: {question}",
+                                         rag_system_id=rag_system_id)
+        async with aclosing(self.send(actor, conversation.id, question)) as events:
+            async for event in events:
+                yield event
 
     def _recorder(self, conversation: Conversation) -> ReplyRecorder:
         return ReplyRecorder(self.ctx.db, conversation.id, conversation.model, flush_interval_s=self.flush_interval_s)

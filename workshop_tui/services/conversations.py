@@ -13,18 +13,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.errors import Invalid, NotFound
-from workshop_tui.domain.models import Conversation, Message, ModelInfo, RagSystem, Tool
+from workshop_tui.domain.models import Conversation, Message, ModelInfo, Tool
 from workshop_tui.domain.text import one_line
 from workshop_tui.ollama.types import normalize_model_name
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.chat_history import validate_parameters
 from workshop_tui.services.context import ServiceContext
-from workshop_tui.storage.converters import to_domain
+from workshop_tui.services.rag import usable_rag
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
-from workshop_tui.storage.tables import RagSystemRow
 
 MAX_MESSAGE_CHARS = 32_000
 MAX_SYSTEM_PROMPT_CHARS = 16_000
@@ -93,10 +92,7 @@ class ConversationService:
         return fields
 
     async def _readable_rag_system(self, session: AsyncSession, actor: Actor, rag_system_id: int) -> int:
-        row = await session.get(RagSystemRow, rag_system_id)
-        if row is None:
-            raise NotFound(f"RAG system {rag_system_id} not found")
-        authorize(actor, Action.USE, to_domain(RagSystem, row))
+        await usable_rag(session, actor, rag_system_id)
         return rag_system_id
 
     async def _owned(self, session: AsyncSession, actor: Actor, conversation_id: int, action: Action) -> Conversation:

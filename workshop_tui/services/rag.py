@@ -88,6 +88,24 @@ def format_context(citations: list[Citation]) -> tuple[str, tuple[Citation, ...]
     return ("\n\n".join(parts) or NO_PASSAGES), tuple(used)
 
 
+async def usable_rag(session: AsyncSession, actor: Actor, rag_system_id: int) -> tuple[RagSystem, VectorDb, str]:
+    """The RAG system, its vector DB and its chat model, if `actor` may use all three.
+
+    A shared RAG system never opens a private vector DB: its vector DB must be visible to the
+    actor in its own right, and the chat model must be one the actor may use.
+    """
+    rag = await load(RagSystemRepository(session), actor, rag_system_id, Action.USE, NOUN)
+    vector_db = await VectorDbRepository(session).get(rag.vector_db_id)
+    if vector_db is None:
+        raise NotFound(f"the vector DB of RAG system '{rag.name}' no longer exists")
+    try:
+        authorize(actor, Action.USE, vector_db)
+    except NotFound:
+        raise Forbidden(f"RAG system '{rag.name}' searches a vector DB that is not shared with you; "
+                        "ask its owner to share it") from None
+    return rag, vector_db, await authorize_model(session, actor, rag.chat_model)
+
+
 class RagService:
     def __init__(self, ctx: ServiceContext, store: VectorStore, embedder: Embedder) -> None:
         self.ctx = ctx
@@ -190,16 +208,7 @@ class RagService:
         text = clean_query(question)
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            rag = await load(RagSystemRepository(session), actor, rag_system_id, Action.USE, NOUN)
-            vector_db = await VectorDbRepository(session).get(rag.vector_db_id)
-            if vector_db is None:
-                raise NotFound(f"the vector DB of RAG system '{rag.name}' no longer exists")
-            try:
-                authorize(actor, Action.USE, vector_db)
-            except NotFound:
-                raise Forbidden(f"RAG system '{rag.name}' searches a vector DB that is not shared with you; "
-                                "ask its owner to share it") from None
-            model = await authorize_model(session, actor, rag.chat_model)
+            rag, vector_db, model = await usable_rag(session, actor, rag_system_id)
         found = await nearest_chunks(self.ctx, self.store, self.embedder, vector_db, text, rag.top_k,
                                      rag.score_threshold)
         context, used = format_context(found)

@@ -4,19 +4,23 @@ here, so they share one authorization path and one set of resources."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.config.settings import Settings
+from workshop_tui.services.access import Actor
 from workshop_tui.services.accounts import AccountService
 from workshop_tui.services.approvals import ApprovalService
 from workshop_tui.services.catalog import CatalogService
-from workshop_tui.services.chat import ChatService
+from workshop_tui.services.chat import ChatService, Grounding
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import EventBus
 from workshop_tui.services.gateway import OllamaGateway
 from workshop_tui.services.health import HealthService
+from workshop_tui.services.knowledge import KnowledgeServices, build_knowledge
 from workshop_tui.services.quotas import QuotaService
+from workshop_tui.services.tool_resources import ToolService
 from workshop_tui.storage.database import Database
 from workshop_tui.vectors import VectorStore
 
@@ -35,11 +39,18 @@ class Workshop:
     accounts: AccountService
     approvals: ApprovalService
     quotas: QuotaService
+    knowledge: KnowledgeServices
+    tools: ToolService
 
     @classmethod
-    async def open(cls, settings: Settings, *, upgrade: bool = True) -> Workshop:
+    async def open(cls, settings: Settings, *, upgrade: bool = True, run_jobs: bool = False) -> Workshop:
         """Open everything. Nothing here waits on Ollama, and the vector store opens in the
-        background, so start-up is quick even when Ollama is down or the store is large."""
+        background, so start-up is quick even when Ollama is down or the store is large.
+
+        `run_jobs` is for the long-lived processes (the app, the server, an import): it resumes the
+        embedding jobs a previous process left unfinished. Short commands such as `health` leave
+        them alone.
+        """
         db = Database.from_url(settings.effective_database_url)
         if upgrade:
             await db.upgrade_on_start()
@@ -50,12 +61,26 @@ class Workshop:
                  else VectorStore(path=settings.qdrant_path))
         store.start()
         quotas = QuotaService(ctx)  # the chat's usage gate: quotas and concurrent generations
-        return cls(settings=settings, ctx=ctx, gateway=gateway, store=store,
-                   chat=ChatService(ctx, gateway, quotas), catalog=CatalogService(ctx, gateway),
-                   health=HealthService(ctx, gateway, store), accounts=AccountService(ctx),
-                   approvals=ApprovalService(ctx), quotas=quotas)
+        knowledge = build_knowledge(ctx, store, gateway.pool, import_root=settings.data_dir / "imports")
+
+        async def ground(actor: Actor, rag_system_id: int, question: str) -> Grounding:
+            retrieval = await knowledge.rag.retrieve(actor, rag_system_id, question)
+            return Grounding(prompt=retrieval.prompt, citations=list(retrieval.citation_dicts()))
+
+        chat = ChatService(ctx, gateway, quotas, retriever=ground, search=knowledge.search.search_function)
+        workshop = cls(settings=settings, ctx=ctx, gateway=gateway, store=store, chat=chat,
+                       catalog=CatalogService(ctx, gateway), health=HealthService(ctx, gateway, store),
+                       accounts=AccountService(ctx), approvals=ApprovalService(ctx), quotas=quotas,
+                       knowledge=knowledge, tools=ToolService(ctx))
+        if run_jobs:
+            await knowledge.start()
+            # Long-lived: keep the objects loaded at start-up out of every later full collection,
+            # which otherwise scans them all and stalls the shared event loop.
+            gc.freeze()
+        return workshop
 
     async def close(self) -> None:
+        await self.knowledge.aclose()
         self.accounts.passwords.close()
         await self.gateway.aclose()
         await self.store.close()
