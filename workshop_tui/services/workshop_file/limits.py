@@ -1,0 +1,63 @@
+"""Caps on a workshop file, so a mistaken or hostile file costs little to refuse.
+
+The file is read before anything is checked, so its size is capped first (with ``stat``, before a
+byte is read); nesting and the number of values are capped while it is parsed, because YAML aliases
+can make a small file expand into a huge one; then each section, list and string has its own cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from workshop_tui.config.settings import Settings
+from workshop_tui.services.extraction import DEFAULT_LIMITS, ExtractionLimits
+
+MB: Final = 1024 * 1024
+
+DEFAULT_SECTION_LIMITS: Final[Mapping[str, int]] = MappingProxyType({
+    "models": 100,
+    "users": 2000,
+    "prompts": 500,
+    "tools": 200,
+    "documents": 500,
+    "vector_dbs": 100,
+    "rag_systems": 100,
+})
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """Every cap the loader applies. The defaults suit a class of a few hundred people."""
+
+    max_file_bytes: int = 2 * MB
+    max_depth: int = 16
+    """Deepest nesting of lists and mappings; the format itself needs 7."""
+    max_values: int = 200_000
+    """Values after expanding aliases: stops a few lines of anchors from expanding into millions."""
+    max_string_chars: int = 1_000_000
+    """Longest single string anywhere; fields have tighter caps of their own."""
+    max_list_items: int = 500
+    """Longest list inside an entry (a user's models, a vector DB's documents, choices...)."""
+    max_problems: int = 500
+    """Problems listed before the rest are only counted."""
+    sections: Mapping[str, int] = field(default_factory=lambda: DEFAULT_SECTION_LIMITS)
+    password_min: int = 10
+    password_max: int = 256
+    documents: ExtractionLimits = DEFAULT_LIMITS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FileLimits:
+        """The caps that match the server's own: password lengths and document limits."""
+        docs = settings.documents
+        return cls(
+            password_min=settings.auth.password_min_length,
+            password_max=settings.auth.password_max_length,
+            documents=ExtractionLimits(max_bytes=docs.max_file_bytes, max_pages=docs.max_pages,
+                                       max_chars=docs.max_chars),
+        )
+
+
+DEFAULT_FILE_LIMITS: Final = FileLimits()
