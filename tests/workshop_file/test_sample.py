@@ -13,7 +13,6 @@ from workshop_tui.services.extraction import extract_bytes
 from workshop_tui.services.workshop_file import (
     DocumentSource,
     PasswordSource,
-    WorkshopFileErrors,
     WorkshopPlan,
     load_workshop_file,
 )
