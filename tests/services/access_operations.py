@@ -1,28 +1,25 @@
 """Operations registered in the access matrix: the account, approval and quota services, and
-`authorize()` itself on every other kind of resource until their services register their own."""
+`authorize()` itself on the kinds no service offers yet (the other services: access_ops_*.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from workshop_tui.domain.enums import AccountStatus, Role, ToolKind, Visibility
-from workshop_tui.domain.models import Conversation, Document, ModelInfo, Prompt, RagSystem, Tool, User, VectorDb
+from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.models import ModelInfo, User
 from workshop_tui.services.access import CREATE, Action, Actor, Kind, authorize
 
 from .access_registry import (
-    expect_conversation,
     expect_kind,
     expect_model,
-    expect_owned,
     expect_user,
     manages,
     may_assign,
     register,
 )
-from .access_world import DISABLED_MODEL, GRANTED_MODEL, PASSWORD, UNGRANTED_MODEL, World
+from .access_world import CHAT_MODELS, GRANTED_MODEL, PASSWORD, UNGRANTED_MODEL, World
 
 USER_TARGETS = ("self", *(f"other_{role.value}" for role in Role), "ward")
-OWNED = ("own", "other_private", "other_class", "other_public")
 ROLES_GIVEN = tuple(f"as_{role.value}" for role in Role)
 
 
@@ -166,8 +163,7 @@ async def generation(world: World, actor: Actor, _: str) -> Any:
 
 
 async def model(world: World, actor: Actor, variant: str) -> ModelInfo:
-    name = {"granted": GRANTED_MODEL, "ungranted": UNGRANTED_MODEL, "disabled": DISABLED_MODEL}[variant]
-    return ModelInfo(id=world.model_ids[name], name=name, enabled=name != DISABLED_MODEL)
+    return await world.model_info(CHAT_MODELS[variant])
 
 
 @register("quotas.check", "model", ("granted", "ungranted", "disabled"), model,
@@ -220,52 +216,20 @@ async def reject(world: World, actor: Actor, user: User) -> Any:
     return await world.approvals.reject(actor, user.id, "no")
 
 
-# authorize() on the resource kinds whose services register their own operations later. --------
-def owned(cls: type, world: World, actor: Actor, variant: str) -> Any:
-    creator = actor.id if variant.startswith("own") else world.other_id
-    visibility = Visibility.PRIVATE if variant in ("own", "other_private") else Visibility(variant.split("_")[1])
-    common = {"id": 7, "visibility": visibility, "creator_id": creator}
-    if cls is Tool:
-        return Tool(name="tool", kind=ToolKind.CALCULATOR, enabled="disabled" not in variant,
-                    **{**common, "id": world.granted_tool_id if "granted" in variant else 7})
-    extra = {Prompt: {"title": "p", "template": "t"}, Document: {"title": "d", "content_type": "text/plain",
-                                                                 "checksum": "c"},
-             VectorDb: {"name": "v", "embedding_model": "e", "dimension": 3, "collection_name": "c"},
-             RagSystem: {"name": "r", "chat_model": GRANTED_MODEL, "vector_db_id": 1, "prompt_template": "t"}}[cls]
-    return cls(**common, **extra)
-
-
-def _register_authorize() -> None:
-    tool_variants = (*OWNED, "other_class_granted", "other_public_granted", "other_class_granted_disabled")
-    for action in Action:
-        for cls in (Prompt, Document, VectorDb, RagSystem, Tool):
-            register(f"authorize {action} {cls.__name__}", cls.__name__.lower(),
-                     tool_variants if cls is Tool else OWNED,
-                     lambda w, a, v, cls=cls: _ready(owned(cls, w, a, v)),
-                     lambda a, r, action=action: expect_owned(a, action, r))(_authorize(action))
-        register(f"authorize {action} ModelInfo", "model", ("granted", "ungranted", "disabled"), model,
-                 lambda a, m, action=action: expect_model(a, action, m))(_authorize(action))
-        register(f"authorize {action} Conversation", "conversation", ("own", "other", "ward"), _conversation,
-                 lambda a, c, action=action: expect_conversation(a, action, c), not_family_ward)(_authorize(action))
-        if action in (Action.CREATE, Action.MANAGE, Action.APPROVE, Action.READ):
-            register(f"authorize {action} Kind", "kind", tuple(k.value for k in Kind),
-                     lambda w, a, v: _ready(Kind(v)),
-                     lambda a, k, action=action: expect_kind(a, action, k))(_authorize(action))
-
-
-async def _ready(value: Any) -> Any:
-    return value
-
-
-async def _conversation(world: World, actor: Actor, variant: str) -> Conversation:
-    owner = {"own": actor.id, "other": world.other_id}.get(variant) or world.wards[actor.id]  # type: ignore[index]
-    return Conversation(id=3, user_id=owner, model=GRANTED_MODEL)
+# authorize() itself on the kinds that no service offers yet (settings, the audit log). -------------
+SERVICELESS = (Kind.SETTINGS, Kind.AUDIT)
 
 
 def _authorize(action: Action) -> Any:
-    async def run(world: World, actor: Actor, resource: Any) -> None:
-        authorize(actor, action, resource)
+    async def run(world: World, actor: Actor, kind: Kind) -> None:
+        authorize(actor, action, kind)
     return run
 
 
-_register_authorize()
+async def _kind(world: World, actor: Actor, variant: str) -> Kind:
+    return Kind(variant)
+
+
+for _action in (Action.CREATE, Action.MANAGE, Action.APPROVE, Action.READ):
+    register(f"authorize {_action} Kind", "kind", tuple(k.value for k in SERVICELESS), _kind,
+             lambda a, k, action=_action: expect_kind(a, action, k))(_authorize(_action))

@@ -7,9 +7,10 @@ in `workshop_tui.services.access` (CREATE, SHARE, MANAGE, MANAGES_ROLES, READ_AL
 IMPLICIT_GRANTS) plus the visibility rules of docs/CAPABILITIES.md, so no case carries a
 hand-written answer.
 
-Services added later (chat, documents, vector DBs, RAG) register their operations with
-`@register(...)` in a module that `test_access_matrix.py` imports, and are covered by the same
-actors and the same oracles.
+Each service registers its operations with `@register(...)` in an `access_ops_*` module that
+`test_access_matrix.py` imports, and is covered by the same actors and the same oracles. Where a
+request names other resources (a RAG system's vector DB and chat model, a conversation's tools),
+the oracle combines the answers for each of them, so nested ids get no rule of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop_tui.domain.enums import Role, Visibility
-from workshop_tui.domain.models import Conversation, ModelInfo, Tool, User
+from workshop_tui.domain.models import Conversation, ModelInfo, Tool, User, VectorDb
 from workshop_tui.services.access import (
     ADMINS,
     CREATE,
@@ -86,10 +87,30 @@ def expect_kind(actor: Actor, action: Action, kind: Kind) -> bool:
     raise AssertionError(f"{action} on a kind is not part of the table")
 
 
+def sees(role: Role, visibility: Visibility) -> bool:
+    """Whether `role` reads someone else's resource: private for admins, class for every non-guest,
+    public for everyone (the visibility table of docs/CAPABILITIES.md)."""
+    return (role in ADMINS or visibility is Visibility.PUBLIC
+            or (visibility is Visibility.CLASS and role is not Role.GUEST))
+
+
+def audience(visibility: Visibility) -> frozenset[Role]:
+    """The roles that read someone else's resource of this visibility."""
+    return frozenset(role for role in Role if sees(role, visibility))
+
+
 def readable(actor: Actor, creator_id: int | None, visibility: Visibility) -> bool:
-    """private: creator and admins; class: every active non-guest; public: everyone."""
-    return (actor.role in ADMINS or creator_id == actor.id or visibility is Visibility.PUBLIC
-            or (visibility is Visibility.CLASS and actor.role is not Role.GUEST))
+    return creator_id == actor.id or sees(actor.role, visibility)
+
+
+def may_give(actor: Actor, visibility: Visibility) -> bool:
+    """Everything is created private; class or public visibility needs the SHARE right."""
+    return visibility is Visibility.PRIVATE or actor.role in SHARE
+
+
+def expect_new(actor: Actor, kind: Kind, visibility: Visibility) -> bool:
+    """Creating a resource of `kind` with `visibility`."""
+    return expect_kind(actor, Action.CREATE, kind) and may_give(actor, visibility)
 
 
 def expect_owned(actor: Actor, action: Action, resource: Any) -> bool:
@@ -135,3 +156,29 @@ def expect_user(actor: Actor, action: Action, target: User) -> bool:
     if action is Action.READ and target.id == actor.id:
         return True
     return manages(actor, target)
+
+
+def expect_visibility_change(actor: Actor, resource: Any, visibility: Visibility) -> bool:
+    """Giving `resource` another visibility: changing it, and sharing it unless it becomes private."""
+    return expect_owned(actor, Action.UPDATE, resource) and (
+        visibility is Visibility.PRIVATE or expect_owned(actor, Action.SHARE, resource))
+
+
+def expect_use_vector_db(actor: Actor, vector_db: VectorDb, visibility: Visibility) -> bool:
+    """A RAG system of `visibility` built on `vector_db`: the actor must be able to use the vector DB
+    in its own right, and the RAG system may reach nobody the vector DB does not (docs/KNOWLEDGE.md:
+    "may not be more visible than its vector DB"; a shared RAG system never opens a private one)."""
+    return expect_owned(actor, Action.USE, vector_db) and audience(visibility) <= audience(vector_db.visibility)
+
+
+def expect_rag_use(actor: Actor, rag: Any, vector_db: VectorDb, model: ModelInfo) -> bool:
+    """Retrieval (and attaching a RAG system to a conversation) needs the RAG system, its vector DB
+    in its own right, and its chat model, all checked at the moment of use."""
+    return (expect_owned(actor, Action.USE, rag) and expect_owned(actor, Action.USE, vector_db)
+            and expect_model(actor, Action.USE, model))
+
+
+def expect_job(actor: Actor, action: Action, requested_by_id: int | None, vector_db: VectorDb) -> bool:
+    """An embedding job is authorized through its vector DB: its requester reads and cancels it,
+    and so does whoever may read (cancel: change) the vector DB."""
+    return actor.active and (requested_by_id == actor.id or expect_owned(actor, action, vector_db))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from workshop_tui.domain.enums import ToolKind, Visibility
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import Tool
@@ -17,10 +19,12 @@ from workshop_tui.domain.text import one_line
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read, check_visibility
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.knowledge_access import load
 from workshop_tui.services.tools import schema
 from workshop_tui.services.tools.kinds import spec_for
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
+from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 
 # Models call tools by name, and Ollama passes the name to the model as a function name.
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
@@ -32,6 +36,13 @@ def check_tool_fields(name: str, kind: ToolKind | str, config: dict[str, Any]) -
     spec = spec_for(kind)
     schema.validate(config, spec.config_schema, "config")
     return spec.kind
+
+
+async def check_config_ids(session: AsyncSession, actor: Actor, kind: ToolKind, config: dict[str, Any]) -> None:
+    """Ids inside a config are checked like every other id: a vector-search tool may only name a
+    vector DB its author may use (calls are checked again for whoever calls the tool)."""
+    if kind is ToolKind.VECTOR_SEARCH:
+        await load(VectorDbRepository(session), actor, config["vector_db_id"], Action.USE, "vector DB")
 
 
 class ToolService:
@@ -59,6 +70,7 @@ class ToolService:
             authorize(actor, Action.CREATE, Kind.TOOL)
             check_visibility(actor, visibility)
             tool_kind = check_tool_fields(name, kind, config)
+            await check_config_ids(session, actor, tool_kind, config)
             repo = ToolRepository(session)
             if await repo.get_by_name(name) is not None:
                 raise Conflict(f"a tool named {name!r} already exists")
@@ -82,7 +94,7 @@ class ToolService:
             if description is not None:
                 fields["description"] = one_line(description, 500)
             if config is not None:
-                check_tool_fields(tool.name, tool.kind, config)
+                await check_config_ids(session, actor, check_tool_fields(tool.name, tool.kind, config), config)
                 fields["config"] = config
             if visibility is not None and visibility is not tool.visibility:
                 if visibility is not Visibility.PRIVATE:
