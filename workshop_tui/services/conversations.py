@@ -49,6 +49,8 @@ async def usable_model(session: AsyncSession, actor: Actor, name: str) -> ModelI
 
 async def usable_tools(session: AsyncSession, actor: Actor, tool_ids: Iterable[int]) -> dict[str, Tool]:
     ids = list(tool_ids)
+    if not ids:
+        return {}
     tools = await ToolRepository(session).by_ids(ids)
     for tool_id in ids:
         if tool_id not in tools:
