@@ -12,6 +12,7 @@ from workshop_tui.domain.enums import ToolKind, Visibility
 from workshop_tui.domain.errors import Forbidden
 from workshop_tui.services.chat_events import ReplyFinished, ToolActivity
 from workshop_tui.services.workshop import Workshop
+from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.users import UserRepository
 from workshop_tui.testing.fake_ollama import FakeOllama
 
@@ -95,3 +96,22 @@ async def test_vector_search_tool_uses_the_same_retrieval(workshop: Workshop, fa
     result = next(e for e in events if isinstance(e, ToolActivity) and e.status == "done")
     assert "Networking notes" in (result.result or "") and "11434" in (result.result or "")
     assert isinstance(events[-1], ReplyFinished) and events[-1].message.content == "Port 11434."
+
+
+async def test_the_vector_dbs_embedding_model_needs_a_grant_too(workshop: Workshop) -> None:
+    k = workshop.knowledge
+    people = await make_people(workshop.ctx.db)
+    doc = await k.documents.import_text(people.teacher, "Networking notes", PORT_DOC, visibility=Visibility.CLASS)
+    vdb = await k.vector_dbs.create(people.teacher, "course", MINILM, visibility=Visibility.CLASS)
+    await embed(k, people.teacher, doc.id, vdb.id)
+    rag = await k.rag.create(people.teacher, "Course helper", CHAT, vdb.id, visibility=Visibility.CLASS)
+    assert people.alice.id is not None
+    async with workshop.ctx.db.transaction() as session:  # alice keeps the chat model, loses the embedding one
+        chat_model = await ModelRepository(session).get_by_name(CHAT)
+        assert chat_model is not None
+        await UserRepository(session).set_model_ids(people.alice.id, [chat_model.id])
+    with pytest.raises(Forbidden, match="not allowed to use model all-minilm"):
+        await k.search.search(people.alice, vdb.id, "port", 1)
+    with pytest.raises(Forbidden, match="not allowed to use model all-minilm"):
+        await events_of(workshop.chat.ask(people.alice, rag.id, "Which port?"))
+    assert len(await k.search.search(people.bob, vdb.id, "port", 1)) == 1  # bob still has both grants

@@ -29,7 +29,7 @@ from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.embedder import Embedder
 from workshop_tui.services.embedding_runner import TERMINAL, TOPIC_STATUS, JobProgress, JobRunner
-from workshop_tui.services.knowledge_access import load
+from workshop_tui.services.knowledge_access import authorize_model, load
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
@@ -101,7 +101,8 @@ class EmbeddingJobService:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.CREATE, Kind.EMBEDDING_JOB)
             await load(DocumentRepository(session), actor, document_id, Action.READ, "document")
-            await load(VectorDbRepository(session), actor, vector_db_id, Action.UPDATE, "vector DB")
+            vector_db = await load(VectorDbRepository(session), actor, vector_db_id, Action.UPDATE, "vector DB")
+            await authorize_model(session, actor, vector_db.embedding_model)  # embedding uses the model too
             job, created = await self._add(session, document_id, vector_db_id, actor.id)
         if created:
             self._announce(job)

@@ -92,7 +92,8 @@ async def usable_rag(session: AsyncSession, actor: Actor, rag_system_id: int) ->
     """The RAG system, its vector DB and its chat model, if `actor` may use all three.
 
     A shared RAG system never opens a private vector DB: its vector DB must be visible to the
-    actor in its own right, and the chat model must be one the actor may use.
+    actor in its own right, and both models it uses (the vector DB's embedding model and the chat
+    model) must be ones the actor may use.
     """
     rag = await load(RagSystemRepository(session), actor, rag_system_id, Action.USE, NOUN)
     vector_db = await VectorDbRepository(session).get(rag.vector_db_id)
@@ -103,7 +104,9 @@ async def usable_rag(session: AsyncSession, actor: Actor, rag_system_id: int) ->
     except NotFound:
         raise Forbidden(f"RAG system '{rag.name}' searches a vector DB that is not shared with you; "
                         "ask its owner to share it") from None
-    return rag, vector_db, await authorize_model(session, actor, rag.chat_model)
+    chat_model = await authorize_model(session, actor, rag.chat_model)
+    await authorize_model(session, actor, vector_db.embedding_model)  # the question is embedded with it
+    return rag, vector_db, chat_model
 
 
 class RagService:

@@ -19,7 +19,7 @@ from workshop_tui.services.access import Action, Actor
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.embedder import Embedder
-from workshop_tui.services.knowledge_access import load
+from workshop_tui.services.knowledge_access import authorize_model, load
 from workshop_tui.services.tools.kinds import SearchFunction
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
@@ -113,6 +113,7 @@ class SearchService:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
             vector_db = await load(VectorDbRepository(session), actor, vector_db_id, Action.USE, "vector DB")
+            await authorize_model(session, actor, vector_db.embedding_model)  # the query is embedded with it
         citations = await nearest_chunks(self.ctx, self.store, self.embedder, vector_db, text, top_k)
         return [{"title": c.document_title, "location": c.location, "text": c.text, "score": round(c.score, 4),
                  "document_id": c.document_id, "chunk_index": c.chunk_index} for c in citations]
