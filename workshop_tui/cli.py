@@ -33,7 +33,36 @@ def build_parser() -> argparse.ArgumentParser:
     health = verbs.add_parser("health", help="check the database, Qdrant and Ollama", parents=[common])
     health.add_argument("--json", action="store_true", help="print one stable JSON object")
     _add_user_verbs(verbs, common)
+    _add_import_verb(verbs, common)
+
+    export = verbs.add_parser("export", help="write the whole workshop to a YAML workshop file (no passwords)",
+                              parents=[common])
+    export.add_argument("file", metavar="FILE.yaml", help="the file to create (mode 0600)")
+    export.add_argument("--include-chats", action="store_true", help="also write every conversation and message")
+    export.add_argument("--force", action="store_true", help="replace FILE.yaml if it exists")
+    export.add_argument("--name", metavar="TEXT", help="the workshop's name (default: the data directory's name)")
+    export.add_argument("--description", metavar="TEXT", help="the workshop's description")
     return parser
+
+
+def _add_import_verb(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`workshop-tui import FILE`: load a whole class (a workshop file) or a class list (a users CSV)."""
+    command = verbs.add_parser(
+        "import", parents=[common], help="create or update a class from a workshop file (.yaml) or a users CSV",
+        description="Validate FILE against the database and apply it as the operator: every problem is listed and "
+                    "nothing is written while any exists. Importing the same file again changes nothing; a changed "
+                    "file updates what changed. Nothing absent from the file is ever deleted.")
+    command.add_argument("file", metavar="FILE", help="a workshop file (.yaml or .yml) or a users CSV (.csv)")
+    command.add_argument("--dry-run", action="store_true",
+                         help="check everything and show what would be created, updated and left unchanged; "
+                              "write nothing")
+    command.add_argument("--skip-vectors", action="store_true",
+                         help="import everything that does not need Ollama now (for a machine where it is not "
+                              "running yet) and leave model pulls, vector DBs, embeddings, and the RAG systems and "
+                              "search tools on those vector DBs, for a later import without this flag")
+    command.add_argument("--passwords-file", metavar="FILE",
+                         help="write the generated passwords to this new file (mode 0600; never overwritten) "
+                              "instead of printing them")
 
 
 def _add_user_verbs(verbs: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -93,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workshop_tui.commands import health
 
         return run_command(health.run, args)
+    if args.command == "export":
+        from workshop_tui.commands import export
+
+        return run_command(export.run, args)
+    if args.command == "import":
+        from workshop_tui.commands import import_file
+
+        return run_command(import_file.run, args)
     if args.command == "users":
         from workshop_tui.commands import users
 

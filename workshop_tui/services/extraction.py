@@ -17,8 +17,10 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from types import MappingProxyType
 
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.text import normalize_text, one_line
@@ -31,6 +33,7 @@ from workshop_tui.services.extraction_formats import (
 from workshop_tui.services.paths import resolve_inside
 
 __all__ = [
+    "CONTENT_TYPES",
     "DEFAULT_LIMITS",
     "ExtractedText",
     "ExtractionLimits",
@@ -56,6 +59,10 @@ _KINDS: dict[str, tuple[str, str]] = {  # extension -> (kind, content type)
     **{ext: ("text", mime) for ext, mime in SOURCE_EXTENSIONS.items()},
 }
 _MIME_KINDS = {"application/pdf": "pdf", "text/html": "html", "application/xhtml+xml": "html"}
+CONTENT_TYPES: Mapping[str, str] = MappingProxyType({ext: mime for ext, (_, mime) in _KINDS.items()})
+"""The formats a file on disk is read as, by extension (lower case, with the dot) → content type.
+Public so that checks made before extraction (the workshop file's document paths) accept exactly
+what extraction reads."""
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def _variable(spec: TemplateVariable | Mapping[str, Any]) -> TemplateVariable:
         description=one_line(str(spec.get("description") or ""), 200))
 
 
-def _stored_variable(variable: TemplateVariable) -> dict[str, Any]:
+def stored_variable(variable: TemplateVariable) -> dict[str, Any]:
+    """A variable as the prompts table keeps it (the headless import writes the same shape)."""
     return {"name": variable.name, "type": variable.type, "default": variable.default,
             "required": variable.required, "choices": list(variable.choices), "description": variable.description}
 
@@ -103,7 +104,7 @@ class PromptService:
         declared = check_variables(variables)
         check_template(text, declared)
         fields = {"description": bounded_text(description, "description", 2000), "tags": clean_tags(tags),
-                  "variables": [_stored_variable(v) for v in declared]}
+                  "variables": [stored_variable(v) for v in declared]}
         try:
             async with self.ctx.db.transaction() as session:
                 actor = await fresh_actor(session, actor)
@@ -156,7 +157,7 @@ class PromptService:
             if template is not None:
                 changes["template"] = new_template
             if variables is not None:
-                changes["variables"] = [_stored_variable(v) for v in declared]
+                changes["variables"] = [stored_variable(v) for v in declared]
             if description is not None:
                 changes["description"] = bounded_text(description, "description", 2000)
             if tags is not None:

@@ -6,6 +6,7 @@ line, column and field path. Nothing is written while loading; applying a plan i
 job. docs/WORKSHOP_FILE.md describes the format.
 """
 
+from workshop_tui.services.workshop_file.conversations import ConversationPlan, MessagePlan
 from workshop_tui.services.workshop_file.csv_source import CSV_COLUMNS, load_users_csv
 from workshop_tui.services.workshop_file.limits import DEFAULT_FILE_LIMITS, FileLimits
 from workshop_tui.services.workshop_file.loader import FORMAT_VERSION, load_workshop_file
@@ -35,11 +36,13 @@ __all__ = [
     "FORMAT_VERSION",
     "CatalogueUser",
     "CatalogueView",
+    "ConversationPlan",
     "DocumentPlan",
     "DocumentSource",
     "EmbeddingJobPlan",
     "FileLimits",
     "Location",
+    "MessagePlan",
     "ModelPlan",
     "PasswordPlan",
     "PasswordSource",

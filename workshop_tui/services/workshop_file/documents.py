@@ -4,7 +4,8 @@ A document path is resolved with :func:`~workshop_tui.services.paths.resolve_ins
 folder that holds the workshop file: ``..``, absolute paths elsewhere and symbolic links anywhere on
 the way are refused (security item 6), so a shared workshop file cannot make the server read
 ``/etc/shadow`` or another user's home. The size is checked with ``lstat`` and the format by
-extension; the text itself is extracted when the plan is applied.
+extension (the extractor's own table, so both accept the same formats); the text itself is
+extracted when the plan is applied.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Final
 
 from workshop_tui.domain.errors import Invalid, NotFound
 from workshop_tui.domain.text import one_line
-from workshop_tui.services.extraction_formats import SOURCE_EXTENSIONS
+from workshop_tui.services.extraction import CONTENT_TYPES
 from workshop_tui.services.paths import resolve_inside
 from workshop_tui.services.workshop_file.content import TITLE_MAX, message_of
 from workshop_tui.services.workshop_file.context import Context
@@ -27,13 +28,6 @@ from workshop_tui.services.workshop_file.values import control_message, describe
 
 DOCUMENT_KEYS: Final = ("title", "path", "text", "format", "owner", "visibility")
 PATH_MAX = 1000
-# The formats the extractor reads (services/extraction.py), by extension.
-CONTENT_TYPES: Final[dict[str, str]] = {
-    ".txt": "text/plain", ".text": "text/plain", ".log": "text/plain", ".csv": "text/csv",
-    ".md": "text/markdown", ".markdown": "text/markdown", ".rst": "text/x-rst",
-    ".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html", ".xhtml": "text/html",
-    **SOURCE_EXTENSIONS,
-}
 TEXT_FORMATS: Final = {"markdown": "text/markdown", "text": "text/plain"}
 _SHOWN_FORMATS = ".md, .txt, .pdf, .html and other text formats"
 

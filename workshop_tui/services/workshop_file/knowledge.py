@@ -2,8 +2,9 @@
 
 A vector DB names its embedding model and the documents to embed into it (each pair becomes an
 embedding job when the plan is applied). A RAG system names its chat model and vector DB, and takes
-its template inline, from a prompt, or from the app's default. An inline template must contain
-``{{context}}`` and ``{{question}}`` and nothing else but the built-ins, as the RAG service demands.
+its template inline, from a prompt, or from the app's default. A template is checked by the RAG
+service's ``check_rag_template``: it must contain ``{{context}}`` and ``{{question}}`` and nothing
+else but the built-ins.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from workshop_tui.domain.errors import Invalid
-from workshop_tui.domain.templates import TemplateVariable, check_template, find_variables
+from workshop_tui.services.rag import check_rag_template
 from workshop_tui.services.workshop_file.content import DESCRIPTION_MAX, message_of
 from workshop_tui.services.workshop_file.context import Context
 from workshop_tui.services.workshop_file.fields import Entry
@@ -25,19 +26,19 @@ MAX_TOP_K = 20
 VECTOR_DB_KEYS: Final = ("name", "embedding_model", "description", "owner", "visibility", "documents")
 RAG_KEYS: Final = ("name", "chat_model", "vector_db", "prompt_template", "prompt", "top_k", "score_threshold",
                    "description", "owner", "visibility")
-RAG_VARIABLES: Final = (TemplateVariable("context", "multiline", required=True),
-                        TemplateVariable("question", "multiline", required=True))
 
 
 def rag_template_problem(template: str) -> str | None:
-    """Why ``template`` cannot be a RAG template, or None when it can."""
+    """Why ``template`` cannot be a RAG template, or None when it can: the RAG service's own check,
+    so a file is refused for exactly what creating the RAG system by hand would refuse."""
     try:
-        check_template(template, RAG_VARIABLES)
+        check_rag_template(template)
     except Invalid as error:
-        return f"{message_of(error)}; a RAG template may use only {{{{context}}}}, {{{{question}}}} and the built-ins"
-    used = set(find_variables(template))
-    missing = [f"{{{{{name}}}}}" for name in ("context", "question") if name not in used]
-    return f"must contain {' and '.join(missing)}" if missing else None
+        problem = message_of(error)
+        if problem.startswith("must contain"):
+            return problem
+        return f"{problem}; a RAG template may use only {{{{context}}}}, {{{{question}}}} and the built-ins"
+    return None
 
 
 def read_vector_dbs(items: list[Any], ctx: Context) -> list[VectorDbPlan]:

@@ -15,6 +15,7 @@ from typing import Any, Final
 from workshop_tui.domain.text import one_line
 from workshop_tui.services.workshop_file.content import DESCRIPTION_MAX, read_prompts, read_tools
 from workshop_tui.services.workshop_file.context import Context
+from workshop_tui.services.workshop_file.conversations import read_conversations
 from workshop_tui.services.workshop_file.documents import read_documents
 from workshop_tui.services.workshop_file.fields import Entry
 from workshop_tui.services.workshop_file.knowledge import read_rag_systems, read_vector_dbs
@@ -28,7 +29,7 @@ from workshop_tui.services.workshop_file.yaml_source import parse_yaml, read_tex
 
 FORMAT_VERSION: Final = 1
 TOP_KEYS: Final = ("version", "workshop", "models", "users", "prompts", "tools", "documents", "vector_dbs",
-                   "rag_systems")
+                   "rag_systems", "conversations")
 WORKSHOP_KEYS: Final = ("name", "description")
 
 
@@ -107,8 +108,9 @@ def _read(data: Any, path: Path, ctx: Context) -> WorkshopPlan | None:
     documents = read_documents(ctx.section(data, "documents", "documents"), ctx)
     vector_dbs = read_vector_dbs(ctx.section(data, "vector_dbs", "vector DBs"), ctx)
     rag_systems = read_rag_systems(ctx.section(data, "rag_systems", "RAG systems"), ctx)
+    conversations = read_conversations(ctx.section(data, "conversations", "conversations"), ctx)
     settled = check_references(ctx, Sections(users, prompts, tools, documents, vector_dbs, rag_systems))
     return WorkshopPlan(source=path, workshop=workshop, models=tuple(models), users=tuple(settled.users),
                         prompts=tuple(settled.prompts), tools=tuple(settled.tools),
                         documents=tuple(settled.documents), vector_dbs=tuple(settled.vector_dbs),
-                        rag_systems=tuple(settled.rag_systems))
+                        rag_systems=tuple(settled.rag_systems), conversations=tuple(conversations))

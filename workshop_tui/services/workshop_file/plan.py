@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from workshop_tui.domain.enums import AccountStatus, Role, ToolKind, Visibility
 from workshop_tui.domain.templates import TemplateVariable
+
+if TYPE_CHECKING:  # the section's module imports this one
+    from workshop_tui.services.workshop_file.conversations import ConversationPlan
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,7 @@ class WorkshopPlan:
     documents: tuple[DocumentPlan, ...] = ()
     vector_dbs: tuple[VectorDbPlan, ...] = ()
     rag_systems: tuple[RagSystemPlan, ...] = ()
+    conversations: tuple[ConversationPlan, ...] = ()  # optional section, written by export --include-chats
 
     @property
     def embedding_jobs(self) -> tuple[EmbeddingJobPlan, ...]:
@@ -228,7 +232,11 @@ class WorkshopPlan:
         return tuple(u.username for u in self.users if u.password.source is PasswordSource.GENERATED)
 
     def counts(self) -> dict[str, int]:
-        """How many of each kind the file describes, for summaries and tests."""
-        return {"models": len(self.models), "users": len(self.users), "prompts": len(self.prompts),
-                "tools": len(self.tools), "documents": len(self.documents), "vector_dbs": len(self.vector_dbs),
-                "rag_systems": len(self.rag_systems), "embedding_jobs": len(self.embedding_jobs)}
+        """How many of each kind the file describes, for summaries and tests; conversations only when
+        the file has any, as most workshop files never will."""
+        counts = {"models": len(self.models), "users": len(self.users), "prompts": len(self.prompts),
+                  "tools": len(self.tools), "documents": len(self.documents), "vector_dbs": len(self.vector_dbs),
+                  "rag_systems": len(self.rag_systems), "embedding_jobs": len(self.embedding_jobs)}
+        if self.conversations:
+            counts["conversations"] = len(self.conversations)
+        return counts

@@ -1,8 +1,9 @@
 """The ``models`` and ``users`` sections (the users CSV is read through the same user rules).
 
-Usernames follow the account services' rules (3–32 characters of a-z, digits, dot, dash and
-underscore, stored lower-cased), so anything a file creates could also have been registered by hand.
-Passwords are never echoed in a message, only their length.
+Usernames and email addresses go through the account services' own checks
+(``services/account_rules.py``: 3–32 characters of a-z, digits, dot, dash and underscore, stored
+lower-cased, not a reserved name), so anything a file creates could also have been registered by
+hand, and the two can never drift apart. Passwords are never echoed in a message, only their length.
 """
 
 from __future__ import annotations
@@ -14,24 +15,27 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.errors import Invalid
 from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.services.account_rules import (
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    NOTES_MAX,
+    USERNAME_MAX,
+    check_email,
+)
+from workshop_tui.services.account_rules import check_username as check_account_name
+from workshop_tui.services.workshop_file.content import message_of
 from workshop_tui.services.workshop_file.context import Context
 from workshop_tui.services.workshop_file.fields import Entry
 from workshop_tui.services.workshop_file.plan import ModelPlan, PasswordPlan, PasswordSource, QuotaPlan, UserPlan
 from workshop_tui.services.workshop_file.problems import join
 from workshop_tui.services.workshop_file.values import control_message, describe, first_control
 
-USERNAME_MIN, USERNAME_MAX = 3, 32
-DISPLAY_NAME_MAX = 64
-EMAIL_MAX = 254
-NOTES_MAX = 2000
 MODEL_NAME_MAX = 200
 TOOL_NAME_MAX = 48
-RESERVED_USERNAMES: Final = frozenset({"operator", "system", "root"})
 ROLES: Final = tuple(r.value for r in Role)
 IMPORT_STATUSES: Final = (AccountStatus.ACTIVE.value, AccountStatus.PENDING.value)
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]*")
 
@@ -71,17 +75,12 @@ def check_username(entry: Entry, key: str) -> str | None:
     name = entry.text(key, max_len=200, required=True)
     if name is None:
         return None
-    name = name.lower()
-    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
-        entry.fail(key, f"{name!r} must be {USERNAME_MIN} to {USERNAME_MAX} characters long")
-    elif not _USERNAME.fullmatch(name):
-        entry.fail(key, f"{name!r} may contain only letters a-z, digits, dot, dash and underscore, and must start "
-                        "with a letter or digit")
-    elif name in RESERVED_USERNAMES:
-        entry.fail(key, f"{name!r} is reserved; choose another username")
-    else:
-        return name
-    return None
+    try:
+        return check_account_name(name)
+    except Invalid as error:
+        problem = message_of(error)
+        entry.fail(key, problem if problem.startswith(repr(name.lower())) else f"{name.lower()!r} {problem}")
+        return None
 
 
 def _password(entry: Entry, ctx: Context) -> PasswordPlan | None:
@@ -143,8 +142,11 @@ def read_user(item: Any, origin: str, ctx: Context, *, allowed: tuple[str, ...] 
         username = None
     display_name = entry.text("display_name", max_len=DISPLAY_NAME_MAX) or username
     email = entry.text("email", max_len=EMAIL_MAX)
-    if email is not None and not _EMAIL.fullmatch(email):
-        entry.fail("email", f"{email!r} is not an email address like name@example.org")
+    if email is not None:
+        try:
+            check_email(email)
+        except Invalid as error:
+            entry.fail("email", f"{email!r} {message_of(error)}")
     role = entry.choice("role", ROLES, noun="a role", default=Role.STUDENT.value)
     status = entry.choice("status", IMPORT_STATUSES, noun="a status an import can set",
                           default=AccountStatus.ACTIVE.value)
