@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from workshop_tui.config.loader import load_settings
 from workshop_tui.config.settings import Settings
 from workshop_tui.storage.database import Database
+from workshop_tui.vectors import VectorStore
 
 
 @pytest.fixture
@@ -28,6 +30,18 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[VectorStore]:
+    """A real embedded Qdrant store in tmp_path, opened and ready."""
+    vectors = VectorStore(path=tmp_path / "vectors")
+    vectors.start()
+    await vectors.wait_ready(30)
+    try:
+        yield vectors
+    finally:
+        await asyncio.wait_for(vectors.close(), 30)
 
 
 @pytest.fixture(autouse=True)

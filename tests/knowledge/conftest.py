@@ -30,17 +30,6 @@ def fake() -> Iterator[FakeOllama]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[VectorStore]:
-    vectors = VectorStore(path=tmp_path / "vectors")
-    vectors.start()
-    await vectors.wait_ready(TIMEOUT)
-    try:
-        yield vectors
-    finally:
-        await asyncio.wait_for(vectors.close(), TIMEOUT)
-
-
-@pytest.fixture
 async def pool(fake: FakeOllama) -> AsyncIterator[OllamaPool]:
     hosts = OllamaPool([fake.url], retry_after=0.05)
     await asyncio.wait_for(hosts.refresh_models(), TIMEOUT)

@@ -13,9 +13,10 @@ from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Forbidden, Invalid, NotFound
 from workshop_tui.services.documents import DuplicateDocument
 from workshop_tui.services.knowledge import KnowledgeServices
+from workshop_tui.testing.pdf import minimal_pdf as make_pdf
 from workshop_tui.vectors import VectorStore
 
-from .support import MINILM, People, bounded, embed, make_pdf
+from .support import MINILM, People, bounded, embed
 
 
 async def upload(k: KnowledgeServices, actor: Any, name: str, data: bytes) -> Path:

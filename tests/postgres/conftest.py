@@ -15,10 +15,14 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from workshop_tui.storage.database import Database
 
 
 def _binaries() -> Path | None:
@@ -71,3 +75,19 @@ def postgres_url() -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    """A fresh database on the shared server for each test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database.from_url(postgres_url)
+    async with admin.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.close()
+    db = Database.from_url(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        yield db
+    finally:
+        await db.close()

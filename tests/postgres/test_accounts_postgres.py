@@ -4,11 +4,9 @@ and usage counting under real concurrency (where two first writes of a day do ra
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
 
 from workshop_tui.config.loader import load_settings
 from workshop_tui.domain.enums import AccountStatus, Role
@@ -28,19 +26,10 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-async def ctx(postgres_url: str, tmp_path) -> AsyncIterator[ServiceContext]:  # type: ignore[no-untyped-def]
-    name = f"a_{uuid.uuid4().hex[:12]}"
-    admin = Database.from_url(postgres_url)
-    async with admin.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.close()
-    db = Database.from_url(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+async def ctx(pg: Database, tmp_path) -> AsyncIterator[ServiceContext]:  # type: ignore[no-untyped-def]
+    db = pg
     await db.upgrade()
-    try:
-        yield ServiceContext(settings=load_settings(data_dir=tmp_path, env={}, dotenv_path=None), db=db)
-    finally:
-        await db.close()
+    yield ServiceContext(settings=load_settings(data_dir=tmp_path, env={}, dotenv_path=None), db=db)
 
 
 async def test_register_approve_login_on_postgres(ctx: ServiceContext) -> None:

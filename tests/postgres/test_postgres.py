@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -18,22 +14,6 @@ from workshop_tui.storage.repositories.conversations import ConversationReposito
 from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.users import UserRepository
 from workshop_tui.storage.tables import Base
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    """A fresh database on the shared server for each test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database.from_url(postgres_url)
-    async with admin.engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.close()
-    db = Database.from_url(postgres_url.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 async def test_migrations_from_first_revision_keep_rows_and_match_the_models(pg: Database) -> None:

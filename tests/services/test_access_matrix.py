@@ -7,10 +7,8 @@ SQLite file, the fake Ollama on loopback and an embedded vector store; one of ea
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -38,17 +36,6 @@ TIMEOUT = 30.0
 def fake() -> Iterator[FakeOllama]:
     with FakeOllama(models=fake_models()) as server:
         yield server
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[VectorStore]:
-    vectors = VectorStore(path=tmp_path / "vectors")
-    vectors.start()
-    await vectors.wait_ready(TIMEOUT)
-    try:
-        yield vectors
-    finally:
-        await asyncio.wait_for(vectors.close(), TIMEOUT)
 
 
 async def test_access_matrix(ctx: ServiceContext, accounts: AccountService, fake: FakeOllama,

@@ -8,7 +8,6 @@ import math
 import os
 import stat
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +33,6 @@ def chunk_points(document_id: int, angles: list[float]) -> list[VectorPoint]:
         VectorPoint(point_id(document_id, i), unit(a), {"document_id": document_id, "chunk_index": i, "text": f"d{i}"})
         for i, a in enumerate(angles)
     ]
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[VectorStore]:
-    vectors = VectorStore(path=tmp_path / "vectors")
-    vectors.start()
-    await vectors.wait_ready(TIMEOUT)
-    try:
-        yield vectors
-    finally:
-        await asyncio.wait_for(vectors.close(), TIMEOUT)
 
 
 def test_point_ids_are_deterministic_uuids() -> None:

@@ -119,6 +119,10 @@ class OllamaPool:
         self._down_until.pop(url, None)
         self._errors.pop(url, None)
 
+    def recent_errors(self) -> dict[str, str]:
+        """The last error of each host that is currently marked down, for the health view."""
+        return {url: error for url, error in self._errors.items() if error}
+
     def in_flight(self, url: str) -> int:
         """Requests currently leased on the host."""
         return self._in_flight[url]

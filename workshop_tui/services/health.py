@@ -123,8 +123,8 @@ class HealthService:
         queue = self.gateway.queue
         detail = {url: {"running": queue.running(url), "waiting": queue.waiting(url), "capacity": queue.capacity(url)}
                   for url in self.gateway.pool.urls}
-        errors = {url: h for url, h in getattr(self.gateway.pool, "_errors", {}).items() if h}
-        return Check("queue", True, required=False, detail={"hosts": detail, "recent_errors": errors})
+        return Check("queue", True, required=False,
+                     detail={"hosts": detail, "recent_errors": self.gateway.pool.recent_errors()})
 
     async def _workshop(self) -> Check:
         async with self.ctx.db.reading() as session:
