@@ -11,7 +11,6 @@ Design points, all driven by how Ollama behaves:
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from workshop_tui.ollama.errors import (
     OllamaError,
@@ -133,7 +133,7 @@ class OllamaClient:
     ) -> dict[str, Any]:
         resp = await self._call(method, path, body=body, model=model)
         try:
-            obj = resp.json()
+            obj = orjson.loads(resp.content)
         except ValueError as exc:
             raise OllamaError(f"Ollama at {self.base_url} sent invalid JSON for {path}") from exc
         if not isinstance(obj, dict):
@@ -200,7 +200,7 @@ class OllamaClient:
                     if not line or line.isspace():
                         continue
                     try:
-                        obj = json.loads(line.decode())  # str parses faster than bytes (no encoding sniffing)
+                        obj = orjson.loads(line)
                     except ValueError as exc:
                         raise StreamError(f"unreadable line from Ollama: {line[:80]!r}",
                                           chunks_received=received) from exc

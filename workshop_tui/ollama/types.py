@@ -324,7 +324,7 @@ class EmbedResult:
         vectors = obj.get("embeddings") or []
         return cls(
             model=str(obj.get("model") or model),
-            embeddings=[[float(x) for x in v] for v in vectors],
+            embeddings=[list(map(float, v)) for v in vectors],  # Go writes a float32 zero as 0
             total_duration_ns=_int(obj.get("total_duration")),
             load_duration_ns=_int(obj.get("load_duration")),
             prompt_eval_count=_int(obj.get("prompt_eval_count")),
