@@ -11,6 +11,7 @@ import pytest
 from workshop_tui.domain.enums import JobStatus
 from workshop_tui.domain.errors import NotFound
 from workshop_tui.services.embedding_jobs import EmbeddingJobService
+from workshop_tui.services.embedding_runner import chunks_of
 from workshop_tui.services.knowledge import KnowledgeServices
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.testing.fake_ollama import FakeOllama
@@ -247,3 +248,50 @@ async def test_jobs_are_visible_to_readers_of_the_vector_db_only(
     assert (await k.jobs.get(people.admin, job.id)).id == job.id
     assert [j.id for j in await k.jobs.list(people.alice)] == [job.id]
     assert await k.jobs.list(people.bob) == []
+
+
+async def test_the_next_job_starts_while_the_last_one_stores_its_final_batches(
+        ctx: Any, k: KnowledgeServices, people: People, fake: FakeOllama, store: VectorStore) -> None:
+    """A job hands its slot on once it has all its vectors, so a slow store never leaves Ollama idle
+    between jobs, and still only one job (the limit) is embedding at any time."""
+    first_text, second_text = long_markdown(3), "Green tea grows on hillsides."
+    chunk_count = len(chunks_of(ctx, first_text))
+    ctx.settings.documents.embed_batch_size = (chunk_count + 1) // 2  # exactly two batches
+    first = await bounded(k.documents.import_text(people.alice, "Handbook", first_text))
+    second = await bounded(k.documents.import_text(people.alice, "Tea", second_text))
+    vector_db = await bounded(k.vector_dbs.create(people.alice, "notes", MINILM))
+    gate = asyncio.Event()
+    real_upsert = store.upsert
+
+    async def slow_store(name: str, points: Any, **kwargs: Any) -> None:
+        if points[0].payload["document_id"] == first.id:
+            await gate.wait()
+        await real_upsert(name, points, **kwargs)
+
+    store.upsert = slow_store  # type: ignore[method-assign]
+    jobs = EmbeddingJobService(ctx, store, k.embedder, max_running_jobs=1)
+    try:
+        job_one = await bounded(jobs.enqueue(people.alice, first.id, vector_db.id))
+        job_two = await bounded(jobs.enqueue(people.alice, second.id, vector_db.id))
+
+        def embedded_texts() -> list[list[str]]:
+            return [r.body["input"] for r in fake.requests_to("/api/embed")]
+
+        async def second_job_embedding() -> bool:
+            return any(second_text in batch for batch in embedded_texts())
+
+        await eventually(second_job_embedding)
+        assert (await bounded(jobs.get(people.alice, job_one.id))).status is JobStatus.RUNNING
+        batches = embedded_texts()
+        assert len(batches) == 3 and second_text in batches[2], "the second job began after the first's last batch"
+
+        gate.set()
+        done_one = await bounded(jobs.wait(people.alice, job_one.id))
+        done_two = await bounded(jobs.wait(people.alice, job_two.id))
+    finally:
+        gate.set()
+        await bounded(jobs.aclose())
+        store.upsert = real_upsert  # type: ignore[method-assign]
+    assert done_one.status is done_two.status is JobStatus.DONE
+    assert done_one.chunks_done == chunk_count
+    assert await bounded(store.count(vector_db.collection_name)) == chunk_count + 1

@@ -1,9 +1,12 @@
 """Embedding jobs: embedding document D into vector DB V as a persisted, resumable, cancellable job.
 
-Jobs run as tasks of this process, at most `max_running_jobs` at once (the rest stay queued), and
-every job's embed requests share the embedder's bound of two in flight. A job's record, not its
-task, is the truth: on shutdown the tasks stop and the records stay `running`, and the next start
-(`resume_interrupted`) picks them up where their stored progress says.
+Jobs run as tasks of this process, at most `max_running_jobs` embedding at once (the rest stay
+queued), and every job's embed requests share the embedder's bound of two in flight. A job gives up
+its slot once its last batch is embedded: while it stores its final batches, the next job reads and
+chunks its document and embeds its first batch, so the vector store does not wait for jobs to start.
+
+A job's record, not its task, is the truth: on shutdown the tasks stop and the records stay
+`running`, and the next start (`resume_interrupted`) picks them up where their stored progress says.
 
 Who may do what: queueing needs read access to the document and write access to the vector DB (the
 nested-id rule: nobody adds documents to someone else's vector DB, or embeds a document they cannot
@@ -90,8 +93,19 @@ class EmbeddingJobService:
             log.error("embedding job %s crashed", job_id, exc_info=task.exception())
 
     async def _drive(self, job_id: int) -> None:
-        async with self._slots:
-            await self.runner.run(job_id)
+        await self._slots.acquire()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._slots.release()
+
+        try:
+            await self.runner.run(job_id, on_all_embedded=release)
+        finally:
+            release()
 
     # -- queueing ----------------------------------------------------------------------------------
 

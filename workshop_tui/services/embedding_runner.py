@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -40,6 +40,7 @@ TOPIC_STATUS = "job.status"
 TERMINAL = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED})
 PERSIST_EVERY_S = 0.5
 EMBED_AHEAD = 2  # batches embedded ahead of the store, beyond the requests in flight
+UPSERTS_QUEUED = 2  # batches waiting on the store's thread behind the one it is storing
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,9 @@ class JobRunner:
         self.publish(topic, JobProgress.of(current, rate), job.requested_by_id)
         return current
 
-    async def run(self, job_id: int) -> None:
-        """Run (or resume) one job to done or failed."""
+    async def run(self, job_id: int, on_all_embedded: Callable[[], None] | None = None) -> None:
+        """Run (or resume) one job to done or failed; ``on_all_embedded`` is called once every batch
+        has its vectors, when only the job's last upserts remain."""
         async with self.ctx.db.transaction() as session:
             job = await EmbeddingJobRepository(session).get(job_id)
             if job is None or job.status in TERMINAL:
@@ -129,7 +131,7 @@ class JobRunner:
         job = await self._set(job, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
                               attempts=job.attempts + 1, error=None, finished_at=None)
         try:
-            await self._embed(job, document, vector_db)
+            await self._embed(job, document, vector_db, on_all_embedded or (lambda: None))
         except asyncio.CancelledError:
             raise
         except (ModelBusy, Unreachable) as error:
@@ -144,7 +146,8 @@ class JobRunner:
         log.info("embedding job %s failed: %s", job.id, reason)
         await self._set(job, status=JobStatus.FAILED, error=reason[:2000], finished_at=datetime.now(UTC))
 
-    async def _embed(self, job: EmbeddingJob, document: Document, vector_db: VectorDb) -> None:
+    async def _embed(self, job: EmbeddingJob, document: Document, vector_db: VectorDb,
+                     on_all_embedded: Callable[[], None]) -> None:
         chunks = await asyncio.to_thread(chunks_of, self.ctx, document.text)
         total = len(chunks)
         start = job.chunks_done if job.chunks_total == total else 0
@@ -160,8 +163,9 @@ class JobRunner:
         groups = iter([chunks[i : i + size] for i in range(start, total, size)])
         progress = _Progress(self, job, start)
         # Two queues keep both ends busy. Embeds are launched ahead (the embedder's semaphore still lets
-        # only `max_in_flight` reach Ollama), so a freed slot is taken at once; and one upsert waits on
-        # the store's thread behind the running one. Neither end waits for the other.
+        # only `max_in_flight` reach Ollama), so a freed slot is taken at once; and upserts wait on the
+        # store's thread behind the running one, enough to cover the next job's start once this one
+        # has all its vectors and hands its slot on. Neither end waits for the other.
         embeds: deque[tuple[Sequence[Chunk], asyncio.Task[list[list[float]]]]] = deque()
         upserts: deque[tuple[int, asyncio.Task[None]]] = deque()
 
@@ -184,11 +188,13 @@ class JobRunner:
                 group, task = embeds.popleft()
                 vectors = await task
                 launch_embed()
+                if not embeds:
+                    on_all_embedded()
                 points = [VectorPoint(point_id(document.id, c.index), v, chunk_payload(document, vector_db, c))
                           for c, v in zip(group, vectors, strict=True)]
                 upserts.append((len(points), asyncio.create_task(
                     self.store.upsert(vector_db.collection_name, points, batch_size=max(1, len(points))))))
-                while len(upserts) > 1:
+                while len(upserts) > UPSERTS_QUEUED:
                     await finish_upsert()
             while upserts:
                 await finish_upsert()
