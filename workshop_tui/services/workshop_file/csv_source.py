@@ -128,7 +128,9 @@ def _header(cells: list[Cell], lines: _Lines, problems: Problems) -> list[str] |
 Rows = list[tuple[str, dict[str, Any]]]  # (origin, cells by column)
 
 
-def _rows(text: str, problems: Problems, limits: FileLimits) -> tuple[Rows, dict[str, Spot]] | None:
+def parse_csv(text: str, problems: Problems, limits: FileLimits) -> tuple[Rows, dict[str, Spot]] | None:
+    """The rows (by origin, cells by column) and where every row and cell sits, or None after
+    reporting why not. Like ``parse_yaml``: ``located`` indexes the file again with it."""
     lines = _Lines(text)
     try:
         records = list(scan(text))
@@ -175,7 +177,7 @@ def load_users_csv(path: Path, *, catalogue: CatalogueView | None = None, limits
     path = Path(path)
     problems = Problems(shown_name(path), limit=limits.max_problems)
     text = read_text(path, problems, limits)
-    parsed = _rows(text, problems, limits) if text is not None else None
+    parsed = parse_csv(text, problems, limits) if text is not None else None
     if parsed is None:
         raise problems.error()
     rows, problems.index = parsed

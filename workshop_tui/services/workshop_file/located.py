@@ -3,8 +3,8 @@
 The loader checks the file itself. The import then finds problems the file alone cannot show (a
 PDF without text, the last super_admin demoted), and those must be reported exactly like the
 loader's: ``FILE:LINE:COLUMN: users[3].role: ...``. So after a successful load the file is indexed
-once more (it is small and capped at 2 MB) and the returned :class:`Problems` collector locates any
-field path of the file.
+once more (it is small: capped by ``workshop_file.max_file_mb``, 2 MB by default) and the returned
+:class:`Problems` collector locates any field path of the file.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from workshop_tui.services.workshop_file.csv_source import _rows as csv_rows
-from workshop_tui.services.workshop_file.csv_source import load_users_csv
+from workshop_tui.services.workshop_file.csv_source import load_users_csv, parse_csv
 from workshop_tui.services.workshop_file.limits import FileLimits
 from workshop_tui.services.workshop_file.loader import load_workshop_file, shown_name
 from workshop_tui.services.workshop_file.plan import CatalogueView, WorkshopPlan
@@ -50,5 +49,5 @@ def _index(path: Path, suffix: str, limits: FileLimits) -> dict:
     text = read_text(path, scratch, limits)
     if text is None:
         return {}
-    parsed = csv_rows(text, scratch, limits) if suffix in CSV_SUFFIXES else parse_yaml(text, scratch, limits)
+    parsed = parse_csv(text, scratch, limits) if suffix in CSV_SUFFIXES else parse_yaml(text, scratch, limits)
     return dict(parsed[1]) if parsed is not None else {}
