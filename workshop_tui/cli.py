@@ -37,9 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = verbs.add_parser("export", help="write the whole workshop to a YAML workshop file (no passwords)",
                               parents=[common])
-    export.add_argument("file", metavar="FILE.yaml", help="the file to create (mode 0600)")
+    export.add_argument("file", metavar="FILE.yaml",
+                        help="the file to create (mode 0600); documents go to the folder FILE.documents beside it")
     export.add_argument("--include-chats", action="store_true", help="also write every conversation and message")
-    export.add_argument("--force", action="store_true", help="replace FILE.yaml if it exists")
+    export.add_argument("--force", action="store_true", help="replace FILE.yaml and FILE.documents if they exist")
     export.add_argument("--name", metavar="TEXT", help="the workshop's name (default: the data directory's name)")
     export.add_argument("--description", metavar="TEXT", help="the workshop's description")
     return parser

@@ -25,8 +25,8 @@ def test_export_writes_a_private_file_and_one_summary_line(data_dir: str, tmp_pa
     target = tmp_path / "class.yaml"
     assert export(data_dir, str(target), "--name", "Spring class") == 0
     out, err = capsys.readouterr()
-    assert out.splitlines() == [f"exported to {target}: models 4, users 7, prompts 4, tools 3, documents 4, "
-                                "vector DBs 1, RAG systems 2"]
+    assert out.splitlines() == [f"exported to {target} (documents in {tmp_path / 'class.documents'}/): models 4, "
+                                "users 7, prompts 4, tools 3, documents 4, vector DBs 1, RAG systems 2"]
     assert "note: the suspended account 'sus' is not exported" in err
     assert os.stat(target).st_mode & 0o777 == 0o600
     plan = load_workshop_file(target, catalogue=CatalogueView(), environ={})

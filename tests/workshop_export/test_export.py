@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from workshop_tui.domain.enums import AccountStatus, MessageRole, MessageStatus, Role, ToolKind, Visibility
 from workshop_tui.domain.errors import Invalid
@@ -81,16 +82,26 @@ async def test_references_are_names(database: Database, built: Built, tmp_path: 
     assert explain.tags == ("basics", "templates") and prompts["My notes"].owner == "sam"
 
 
-async def test_documents_are_inline_text(database: Database, built: Built, tmp_path: Path) -> None:
-    await export(database, tmp_path / "class.yaml")
+async def test_documents_are_files_beside_the_export(database: Database, built: Built, tmp_path: Path) -> None:
+    report = await export(database, tmp_path / "class.yaml")
+    folder = tmp_path / "class.documents"
+    assert report.documents_folder == folder
     documents = {d.title: d for d in load(tmp_path / "class.yaml").documents}
-    assert all(d.source is DocumentSource.TEXT for d in documents.values())
+    assert all(d.source is DocumentSource.PATH for d in documents.values())
+    assert {title: d.relative_path for title, d in documents.items()} == {
+        "Cheat sheet": "class.documents/001-cheat-sheet.txt", "Draft": "class.documents/002-draft.md",
+        "House rules": "class.documents/003-house-rules.md", "House rules (2)": "class.documents/004-house-rules-2.txt"}
     assert documents["House rules"].content_type == "text/markdown"
-    assert documents["House rules"].text == ("# House rules\n\n- Be patient when the queue is long.\n"
-                                             "- Ask the\thandbook first.\n")
+    assert (folder / "003-house-rules.md").read_text(encoding="utf-8") == (
+        "# House rules\n\n- Be patient when the queue is long.\n- Ask the\thandbook first.\n")
     assert documents["Cheat sheet"].content_type == "text/plain"  # a PDF's text, not the PDF
+    assert (folder / "001-cheat-sheet.txt").read_text(encoding="utf-8") == "ollama run\nollama pull\n"
     # Two documents share a title in the database; the second is renamed, and said so.
     assert documents["House rules (2)"].owner == "sam"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+    entries = yaml.safe_load((tmp_path / "class.yaml").read_text(encoding="utf-8"))["documents"]
+    assert [sorted(entry) for entry in entries] == [["owner", "path", "title", "visibility"]] * 4  # no text
 
 
 async def test_no_password_or_hash_is_exported(database: Database, built: Built, tmp_path: Path) -> None:
@@ -106,9 +117,10 @@ async def test_no_password_or_hash_is_exported(database: Database, built: Built,
 async def test_terminal_escapes_are_stripped_and_markup_stays_text(database: Database, built: Built,
                                                                    tmp_path: Path) -> None:
     await export(database, tmp_path / "class.yaml", include_chats=True)
-    raw = (tmp_path / "class.yaml").read_bytes()
-    for planted in (b"\x1b", b"\x07", b"]52;", b"[2J", b"SGVsbG8gd29ybGQ=", b"\\e", b"\\x1b", b"\\a"):
-        assert planted not in raw
+    written = [tmp_path / "class.yaml", *sorted((tmp_path / "class.documents").iterdir())]
+    for raw in (path.read_bytes() for path in written):
+        for planted in (b"\x1b", b"\x07", b"]52;", b"[2J", b"SGVsbG8gd29ybGQ=", b"\\e", b"\\x1b", b"\\a"):
+            assert planted not in raw
     plan = load(tmp_path / "class.yaml")
     users = {u.username: u for u in plan.users}
     assert users["ada"].display_name == "Ada Okafor [bold]"
@@ -118,9 +130,12 @@ async def test_terminal_escapes_are_stripped_and_markup_stays_text(database: Dat
 
 async def test_two_exports_of_the_same_data_are_byte_identical(database: Database, built: Built,
                                                                tmp_path: Path) -> None:
-    await export(database, tmp_path / "one.yaml", include_chats=True)
-    await export(database, tmp_path / "two.yaml", include_chats=True)
-    assert (tmp_path / "one.yaml").read_bytes() == (tmp_path / "two.yaml").read_bytes()
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        await export(database, tmp_path / name / "class.yaml", include_chats=True)
+    one, two = ({str(p.relative_to(tmp_path / name)): p.read_bytes() for p in (tmp_path / name).rglob("*")
+                 if p.is_file()} for name in ("one", "two"))
+    assert one == two and len(one) == 5  # the file and its four documents
 
 
 async def test_skipped_and_changed_entries_are_noted(database: Database, built: Built, tmp_path: Path) -> None:
@@ -165,7 +180,7 @@ async def test_export_refuses_to_replace_a_file_unless_forced(database: Database
     await export(database, target, force=True)
     assert target.read_text(encoding="utf-8").startswith("# A workshop written by")
     assert target.stat().st_mode & 0o777 == 0o600
-    assert [p.name for p in folder.iterdir()] == ["class.yaml"]  # no temporary file left behind
+    assert sorted(p.name for p in folder.iterdir()) == ["class.documents", "class.yaml"]  # nothing temporary
 
 
 async def test_snapshot_is_plain_comparable_data_without_secrets(database: Database, built: Built) -> None:

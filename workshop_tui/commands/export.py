@@ -8,10 +8,14 @@ run beside a live class.
 Nothing stores a workshop's name yet, so the file's `workshop.name` is `--name`, or else the data
 directory's folder name.
 
+Documents are written as files in `NAME.documents/` beside `NAME.yaml`; the two are written
+together or not at all, and `--force` replaces both.
+
 Output: notes about what the file could not say exactly (skipped accounts, renamed duplicates) on
-stderr, then one summary line on stdout. Exit 2 when the file exists without `--force` or the folder
-is missing; exit 1 when the database is not ready, or when the written file would not import as is
-(its problems are listed; the file is kept so they can be fixed by hand).
+stderr, then one summary line on stdout. Exit 2 when the file or its documents folder exists without
+`--force` or the folder is missing; exit 1 when the database is not ready, or when the written file
+would not import as is (its problems are listed; the file and its documents are kept so they can be
+fixed by hand, and a file over the size cap names the setting that raises it).
 """
 
 from __future__ import annotations

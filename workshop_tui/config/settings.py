@@ -127,6 +127,15 @@ class DocumentLimits(_Section):
     """Chunks sent to Ollama in one embed request."""
 
 
+class WorkshopFileSettings(_Section):
+    """Caps on the workshop files `import` reads and `export` checks its own output against. The
+    cap keeps a mistaken or hostile file cheap to refuse (it is read whole before it is checked);
+    documents are written beside an export as files, so only chats make an export this large."""
+
+    max_file_mb: int = Field(2, ge=1, le=512)
+    """Largest workshop file (YAML or CSV) an import reads, in MB; raise it for `export --include-chats`."""
+
+
 class Settings(BaseSettings):
     """Everything the process can be told. Build it with `config.loader.load_settings`."""
 
@@ -145,6 +154,7 @@ class Settings(BaseSettings):
     documents: DocumentLimits = Field(default_factory=DocumentLimits)
     quotas: dict[str, Quota] = Field(default_factory=_default_quotas)
     """Per-role quotas; a user's own overrides win."""
+    workshop_file: WorkshopFileSettings = Field(default_factory=WorkshopFileSettings)
 
     @classmethod
     def settings_customise_sources(

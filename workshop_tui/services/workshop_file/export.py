@@ -18,6 +18,9 @@ database's, and where the two differ the exporter decides and says so in a note:
   match; multi-line fields keep newlines and tabs.
 - **Order is by name**, with ids only to break ties, so exporting the same data twice gives the same
   bytes.
+
+Documents are built here with their text inline; writing the export (``export_file.py``) moves each
+text to a file in the folder beside the workshop file (``export_documents.py``).
 """
 
 from __future__ import annotations

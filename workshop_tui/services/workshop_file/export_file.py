@@ -1,23 +1,27 @@
-"""Writing an export: YAML text, a new file created atomically with mode 0600, and a check that the
-file loads as a workshop file on its own.
+"""Writing an export: YAML text, a new file created atomically with mode 0600, the documents in a
+folder beside it, and a check that the file loads as a workshop file on its own.
 
 Exports go only where the operator asked (security item 6): the file named on the command line, in
 a folder that must already exist, never replaced unless asked (``force``). The file holds names and
 email addresses, so it is created readable by its owner only, and it appears whole or not at all: the
 text goes to a temporary file in the same folder, which is then linked (or, when replacing, renamed)
-into place.
+into place. The documents go first to ``NAME.documents/`` (``export_documents.py``), which is kept
+only if the file is then written, so a failed export leaves nothing new behind.
 
 The written file is then loaded with the same loader an import uses, against an empty database (the
 file must stand alone, as a restore starts from an empty data directory), so an export that an import
 would refuse is reported at once, with the file's own lines and field paths, rather than on the day
-of the restore.
+of the restore. The loader applies the server's own caps, so a file over ``workshop_file.max_file_mb``
+(a class with many chats) is reported with the setting that raises it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,6 +30,13 @@ import yaml
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.services.workshop_file.export import WorkshopExport, build_export
+from workshop_tui.services.workshop_file.export_documents import (
+    DocumentFile,
+    PlacedDocuments,
+    documents_folder,
+    exists_message,
+    split_documents,
+)
 from workshop_tui.services.workshop_file.limits import DEFAULT_FILE_LIMITS, FileLimits
 from workshop_tui.services.workshop_file.loader import load_workshop_file
 from workshop_tui.services.workshop_file.plan import WorkshopInfo, WorkshopPlan
@@ -40,8 +51,9 @@ HEADER: Final = """\
 #
 # No passwords and no password hashes are exported: importing this file generates a new password
 # for every user and prints it once (give a user `password_env: VAR` first to choose it instead).
-# Documents are written inline as `text:`: the original files (PDF, HTML...) are not kept, only the
-# text extracted from them. Suspended and rejected accounts are not exported.
+# Documents are written as files in the folder NAME.documents/ beside this file (keep the two
+# together): the original files (PDF, HTML...) are not kept, only the text extracted from them.
+# Suspended and rejected accounts are not exported.
 #
 #   workshop-tui import FILE --dry-run    # check, change nothing
 #   workshop-tui import FILE              # recreate the workshop
@@ -124,12 +136,14 @@ def check_written(path: Path, limits: FileLimits = DEFAULT_FILE_LIMITS) -> tuple
 
 @dataclass(frozen=True)
 class ExportReport:
-    """What ``export_workshop`` did: the file, what it holds, the notes, and any load problems."""
+    """What ``export_workshop`` did: the file, its documents folder (None when there are no
+    documents), what it holds, the notes, and any load problems."""
 
     path: Path
     export: WorkshopExport
     plan: WorkshopPlan | None
     problems: tuple[Problem, ...]
+    documents_folder: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -137,18 +151,50 @@ class ExportReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{LABELS.get(key, key)} {count}" for key, count in self.export.counts().items())
-        return f"exported to {self.path}: {counts}"
+        where = f"{self.path} (documents in {self.documents_folder}/)" if self.documents_folder else self.path
+        return f"exported to {where}: {counts}"
+
+
+def refuse_early(path: Path, folder: Path, *, force: bool) -> None:
+    """The checks that need no database, made before the whole database is read."""
+    if path.is_dir():
+        raise Invalid(f"{path} is a folder; give the name of the file to write")
+    if not path.parent.is_dir():
+        raise Invalid(f"the folder {path.parent} does not exist; create it first")
+    if not force and (path.exists() or path.is_symlink()):
+        raise Invalid(f"{path} already exists; use --force to replace it")
+    if not force and os.path.lexists(folder):
+        raise Invalid(exists_message(folder))
+
+
+def write_export(path: Path, content: bytes, folder: Path, files: Sequence[DocumentFile], *,
+                 force: bool) -> Path | None:
+    """The documents folder, then the file; both or neither. Returns an old folder that ``force``
+    replaced but could not delete, if any."""
+    placed = PlacedDocuments(folder, files, force=force)
+    with placed:
+        write_new_file(path, content, force=force)
+    return placed.leftover
 
 
 async def export_workshop(db: Database, path: Path, info: WorkshopInfo, *, include_chats: bool = False,
                           force: bool = False, limits: FileLimits = DEFAULT_FILE_LIMITS) -> ExportReport:
-    """Export the workshop in ``db`` to ``path`` and check that the file loads on its own."""
+    """Export the workshop in ``db`` to ``path`` (documents to ``NAME.documents/`` beside it) and
+    check that the file loads on its own."""
     path = Path(path)
-    if not force and (path.exists() or path.is_symlink()):  # refuse before reading the whole database
-        raise Invalid(f"{path} already exists; use --force to replace it")
+    folder = documents_folder(path)
+    refuse_early(path, folder, force=force)
     export = await build_export(db, info, include_chats=include_chats)
-    write_new_file(path, render_yaml(export.data).encode("utf-8"), force=force)
+    data, files = split_documents(export.data, folder.name)
+    export = replace(export, data=data)
+    content = render_yaml(data).encode("utf-8")
+    leftover = await asyncio.to_thread(write_export, path, content, folder, files, force=force)
+    if leftover is not None:
+        export = replace(export, notes=(*export.notes, f"the previous documents folder could not be deleted; it "
+                                                       f"was kept as {leftover}"))
     plan, problems = check_written(path, limits)
     log.info("workshop exported", extra={"counts": export.counts(), "notes": len(export.notes),
-                                         "problems": len(problems), "include_chats": include_chats})
-    return ExportReport(path=path, export=export, plan=plan, problems=problems)
+                                         "documents": len(files), "problems": len(problems),
+                                         "include_chats": include_chats})
+    return ExportReport(path=path, export=export, plan=plan, problems=problems,
+                        documents_folder=folder if files else None)

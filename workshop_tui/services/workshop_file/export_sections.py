@@ -127,7 +127,9 @@ async def prompt_entries(state: ExportState) -> list[dict[str, Any]]:
 
 
 async def document_entries(state: ExportState) -> list[dict[str, Any]]:
-    """Documents as inline text: the original files are not kept, only the text extracted from them."""
+    """Documents with their text inline (``format`` and ``text``): the original files are not kept, only
+    the text extracted from them. ``export_documents.split_documents`` then moves each text to a file
+    beside the workshop file, where it does not count towards the file's size cap."""
     repo = DocumentRepository(state.session)
     found = sorted(await repo.list_readable(None, None),
                    key=lambda d: (line(d.title), state.username(d.creator_id) or "", d.id))

@@ -12,10 +12,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from workshop_tui.config.loader import ENV_PREFIX
 from workshop_tui.config.settings import Settings
 from workshop_tui.services.extraction import DEFAULT_LIMITS, ExtractionLimits
 
 MB: Final = 1024 * 1024
+SIZE_SETTING: Final = "workshop_file.max_file_mb"
+SIZE_VARIABLE: Final = f"{ENV_PREFIX}{SIZE_SETTING.replace('.', '__').upper()}"
+SIZE_HINT: Final = f"raise it with {SIZE_VARIABLE} (the setting {SIZE_SETTING}) or split the class into smaller files"
+"""How to get past the file size cap, said wherever a file is refused for its size."""
 
 DEFAULT_SECTION_LIMITS: Final[Mapping[str, int]] = MappingProxyType({
     "models": 100,
@@ -33,6 +38,7 @@ class FileLimits:
     """Every cap the loader applies. The defaults suit a class of a few hundred people."""
 
     max_file_bytes: int = 2 * MB
+    """Largest file read; the server's ``workshop_file.max_file_mb``."""
     max_depth: int = 16
     """Deepest nesting of lists and mappings; the format itself needs 7."""
     max_values: int = 200_000
@@ -50,9 +56,10 @@ class FileLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileLimits:
-        """The caps that match the server's own: password lengths and document limits."""
+        """The caps that match the server's own: file size, password lengths and document limits."""
         docs = settings.documents
         return cls(
+            max_file_bytes=settings.workshop_file.max_file_mb * MB,
             password_min=settings.auth.password_min_length,
             password_max=settings.auth.password_max_length,
             documents=ExtractionLimits(max_bytes=docs.max_file_bytes, max_pages=docs.max_pages,

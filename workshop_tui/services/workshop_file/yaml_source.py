@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from workshop_tui.services.workshop_file.limits import MB, FileLimits
+from workshop_tui.services.workshop_file.limits import MB, SIZE_HINT, FileLimits
 from workshop_tui.services.workshop_file.problems import Location, Problems, Spot, join
 from workshop_tui.services.workshop_file.values import UNREADABLE, describe_char
 
@@ -94,7 +94,7 @@ def read_text(path: Path, problems: Problems, limits: FileLimits) -> str | None:
         return None
     if info.st_size > limits.max_file_bytes:
         problems.add_at(start, "", f"the file is {info.st_size / MB:.2f} MB, over the "
-                                   f"{limits.max_file_bytes / MB:g} MB limit; split the class into smaller files")
+                                   f"{limits.max_file_bytes / MB:g} MB limit; {SIZE_HINT}")
         return None
     try:
         with path.open("rb") as handle:
@@ -103,7 +103,7 @@ def read_text(path: Path, problems: Problems, limits: FileLimits) -> str | None:
         problems.add_at(start, "", f"the file cannot be read: {os.strerror(error.errno or 0)}")
         return None
     if len(data) > limits.max_file_bytes:  # grew after the stat
-        problems.add_at(start, "", f"the file is over the {limits.max_file_bytes / MB:g} MB limit")
+        problems.add_at(start, "", f"the file is over the {limits.max_file_bytes / MB:g} MB limit; {SIZE_HINT}")
         return None
     try:
         return data.decode("utf-8-sig")
