@@ -144,3 +144,46 @@ async def test_other_users_conversations_stay_hidden(world: ChatWorld) -> None:
         await collect(world, conversation.id, "hijack", actor=world.other)
     with pytest.raises(Invalid, match="parameters.temperature: must be between 0 and 2"):
         await world.chat.create(world.student, "llama3.2:1b", parameters={"temperature": 9})
+
+
+async def test_nothing_is_shown_before_the_question_is_stored(
+        world: ChatWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request to Ollama leaves while the question is written; the reply waits for the write."""
+    conversation = await world.chat.create(world.student, "llama3.2:1b")
+    real_store = world.chat._store_question
+    stored_before_first_event = []
+
+    async def slow_store(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        await real_store(*args, **kwargs)
+
+    monkeypatch.setattr(world.chat, "_store_question", slow_store)
+    async with aclosing(world.chat.send(world.student, conversation.id, "Stored first?")) as stream:
+        async for _event in stream:
+            if not stored_before_first_event:
+                messages = await world.chat.messages(world.student, conversation.id)
+                stored_before_first_event.append([m.content for m in messages if m.role is MessageRole.USER])
+    assert stored_before_first_event == [["Stored first?"]]
+    assert world.fake.requests_to("/api/chat"), "the request went out"
+
+
+async def test_a_question_that_cannot_be_stored_fails_the_turn_and_closes_the_stream(
+        world: ChatWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.fake.reply_tokens = 400
+    world.fake.scenario.chunk_delay = 0.02
+    conversation = await world.chat.create(world.student, "llama3.2:1b")
+
+    async def failing_store(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.2)  # long enough for the reply to start streaming
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(world.chat, "_store_question", failing_store)
+    events = []
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        async with aclosing(world.chat.send(world.student, conversation.id, "Lost?")) as stream:
+            async for event in stream:
+                events.append(event)
+    assert events == [], "nothing is shown for a turn that was not stored"
+    disconnect = await asyncio.to_thread(world.fake.wait_for_disconnect, 5.0)
+    assert disconnect is not None and disconnect.path == "/api/chat"
+    assert await world.chat.messages(world.student, conversation.id) == []

@@ -48,5 +48,10 @@ async def test_repositories_and_actor_loading_work_on_postgres(pg: Database) -> 
         actor = await load_actor(session, guardian.id)
         assert (await UserRepository(session).get_by_username("GINA")) is not None
         messages = await ConversationRepository(session).messages(conversation.id)
+        found = await ConversationRepository(session).get_with_model(conversation.id)
+        kid = await load_actor(session, ward.id)
     assert actor.model_names == {"llama3.2:1b"} and actor.wards == {ward.id}
+    assert kid.user.username == "kid" and kid.model_names == frozenset() and kid.wards == frozenset()
     assert [m.content for m in messages] == ["hello"]
+    assert found is not None and found[0].id == conversation.id and found[1] is not None
+    assert found[1].name == "llama3.2:1b" and found[0].tool_ids == ()

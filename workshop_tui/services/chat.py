@@ -89,12 +89,11 @@ class ChatService(conversations.ConversationService):
                 grounding = await self.retriever(actor, conversation.rag_system_id, text)
             citations = list(grounding.citations) if grounding else []
             recorder = self._recorder(conversation)
-            async with self.ctx.db.transaction() as session:  # the question and the reply's row together
-                repo = ConversationRepository(session)
-                await repo.add_message(conversation.id, MessageRole.USER.value, text)
-                prior = await repo.messages(conversation.id, limit=self.ctx.settings.ollama.history_max_messages + 1)
-                await recorder.start(citations, session=session)
-            messages = self._wire_messages(conversation, prior, grounding)
+            question = Message(id=0, conversation_id=conversation.id, role=MessageRole.USER, content=text)
+            messages = self._wire_messages(conversation, [*turn.history, question], grounding)
+            # The question and the reply's row are written while the request to Ollama is already on
+            # its way; nothing is shown (and no reply written) before they are stored.
+            storing = asyncio.create_task(self._store_question(conversation.id, text, recorder, citations))
             options = build_options(conversation.parameters, turn.model, self.ctx.settings.ollama.num_ctx)
             definitions = [ollama_tool_definition(t) for t in turn.tools.values()] or None
             max_rounds = self.ctx.settings.ollama.tool_max_rounds
@@ -113,9 +112,11 @@ class ChatService(conversations.ConversationService):
                 try:
                     reservation = await self.gateway.reserve(f"user:{actor.id}", conversation.model)
                     async for position in reservation.wait_turn():
+                        await storing
                         yield Queued(position.position)
                     batches = reservation.chat_batches(messages, tools=tools, options=options)
                     async with aclosing(batches) as stream:
+                        await storing
                         async for batch in stream:
                             content = "".join([c.content for c in batch])
                             thinking = "".join([c.thinking for c in batch])
@@ -138,6 +139,9 @@ class ChatService(conversations.ConversationService):
                 finally:
                     if reservation is not None:
                         await reservation.release(failure)
+                    if not storing.done():  # the reply's row must exist before its final write
+                        await asyncio.wait({storing})
+                    storing.result()  # a question that could not be stored fails the turn
                     stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
                                                                   tool_calls=calls or None))
                     if metrics is not None:
@@ -169,6 +173,12 @@ class ChatService(conversations.ConversationService):
         async with aclosing(self.send(actor, conversation.id, question)) as events:
             async for event in events:
                 yield event
+
+    async def _store_question(self, conversation_id: int, text: str, recorder: ReplyRecorder,
+                              citations: list[dict[str, Any]]) -> None:
+        async with self.ctx.db.transaction() as session:  # the question and the reply's row together
+            await ConversationRepository(session).add_message(conversation_id, MessageRole.USER.value, text)
+            await recorder.start(citations, session=session)
 
     def _recorder(self, conversation: Conversation) -> ReplyRecorder:
         return ReplyRecorder(self.ctx.db, conversation.id, conversation.model, flush_interval_s=self.flush_interval_s)

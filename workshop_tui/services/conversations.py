@@ -37,12 +37,16 @@ class Turn:
     conversation: Conversation
     model: ModelInfo | None
     tools: dict[str, Tool]
+    history: list[Message]
+    """The newest stored messages, enough to fill the history budget, oldest first."""
 
 
-async def usable_model(session: AsyncSession, actor: Actor, name: str) -> ModelInfo | None:
-    """Authorize USE of the model `name`; return its catalogue entry when the workshop has one."""
+async def usable_model(session: AsyncSession, actor: Actor, name: str, *,
+                       known: ModelInfo | None = None) -> ModelInfo | None:
+    """Authorize USE of the model `name`; return its catalogue entry when the workshop has one.
+    `known` is that entry when the caller has already read it."""
     name = normalize_model_name(name)
-    model = await ModelRepository(session).get_by_name(name)
+    model = known if known is not None and known.name == name else await ModelRepository(session).get_by_name(name)
     authorize(actor, Action.USE, model or ModelInfo(id=0, name=name))
     return model
 
@@ -154,9 +158,15 @@ class ConversationService:
             raise Invalid(f"longer than {MAX_MESSAGE_CHARS} characters", field="text")
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            conversation = await self._owned(session, actor, conversation_id, Action.UPDATE)
-            model = await usable_model(session, actor, conversation.model)
+            found = await ConversationRepository(session).get_with_model(conversation_id)
+            if found is None:
+                raise NotFound(f"conversation {conversation_id} not found")
+            conversation, known = found
+            authorize(actor, Action.UPDATE, conversation)
+            model = await usable_model(session, actor, conversation.model, known=known)
             tools = await usable_tools(session, actor, conversation.tool_ids)
             if conversation.rag_system_id is not None:
                 await self._readable_rag_system(session, actor, conversation.rag_system_id)
-        return Turn(actor, conversation, model, tools)
+            history = await ConversationRepository(session).messages(
+                conversation_id, limit=self.ctx.settings.ollama.history_max_messages)
+        return Turn(actor, conversation, model, tools, history)

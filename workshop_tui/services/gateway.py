@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +26,7 @@ from workshop_tui.ollama import (
     Unreachable,
 )
 from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.services.chat_batches import ChatBatches
 
 
 @dataclass(frozen=True)
@@ -140,53 +139,11 @@ class Reservation:
              options: Mapping[str, Any] | None = None, think: bool | str | None = None) -> AsyncIterator[ChatChunk]:
         return self.lease.client.chat(self.model, messages, tools=tools, options=options, think=think)
 
-    async def chat_batches(self, messages: Sequence[Mapping[str, Any]], *,
-                           tools: Sequence[Mapping[str, Any]] | None = None,
-                           options: Mapping[str, Any] | None = None) -> AsyncIterator[list[ChatChunk]]:
-        """The stream as batches: every chunk that arrived while the consumer was busy comes at once.
-
-        A reader task pulls chunks off the connection; each batch is what it gathered since the
-        consumer last asked. A fast model then costs one event per screen update instead of one per
-        token, while a slow one still shows every token as it arrives. Closing this iterator stops
-        the reader, which closes the HTTP response.
-        """
-        arrived: deque[ChatChunk | BaseException | None] = deque()
-        wake = asyncio.Event()  # a deque and an event cost less per chunk than an asyncio.Queue
-
-        async def read() -> None:
-            try:
-                async with aclosing(self.chat(messages, tools=tools, options=options)) as stream:
-                    async for chunk in stream:
-                        arrived.append(chunk)
-                        wake.set()
-            except Exception as exc:  # handed to the consumer, which raises it in its own task
-                arrived.append(exc)
-            else:
-                arrived.append(None)
-            wake.set()
-
-        reader = asyncio.create_task(read(), name=f"ollama-read-{self.model}")
-        try:
-            while True:
-                await wake.wait()
-                wake.clear()
-                batch: list[ChatChunk] = []
-                while arrived:
-                    item = arrived.popleft()
-                    if item is None or isinstance(item, BaseException):
-                        if batch:
-                            yield batch
-                        if item is None:
-                            return
-                        raise item
-                    batch.append(item)
-                if batch:
-                    yield batch
-        finally:
-            if not reader.done():
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+    def chat_batches(self, messages: Sequence[Mapping[str, Any]], *,
+                     tools: Sequence[Mapping[str, Any]] | None = None,
+                     options: Mapping[str, Any] | None = None) -> ChatBatches:
+        """The stream as batches (see `ChatBatches`); the request starts now. Close it to stop."""
+        return ChatBatches(self.chat(messages, tools=tools, options=options), name=f"ollama-read-{self.model}")
 
     async def release(self, error: BaseException | None = None) -> None:
         """Give the queue slot and the host back; a host that could not be reached is marked down."""

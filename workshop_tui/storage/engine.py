@@ -41,7 +41,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     path.chmod(0o600)
-    engine = create_async_engine(url, echo=echo)
+    # No rollback when a connection goes back to the pool: sessions and connections end their own
+    # transactions on close, and through aiosqlite each extra rollback is a round trip to the
+    # connection's thread, paid by every service call.
+    engine = create_async_engine(url, echo=echo, pool_reset_on_return=None)
     event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     event.listen(engine.sync_engine, "connect", lambda *_: _restrict_sidecars(path))
     return engine

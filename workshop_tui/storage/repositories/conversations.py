@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workshop_tui.domain.models import Conversation, Message
+from workshop_tui.domain.models import Conversation, Message, ModelInfo
 from workshop_tui.storage.converters import to_domain
-from workshop_tui.storage.tables import ConversationRow, MessageRow, conversation_tools
+from workshop_tui.storage.tables import ConversationRow, MessageRow, ModelRow, conversation_tools
 from workshop_tui.storage.tables.base import utcnow
 
 
@@ -19,8 +19,25 @@ class ConversationRepository:
         self.session = session
 
     async def get(self, conversation_id: int) -> Conversation | None:
-        row = await self.session.get(ConversationRow, conversation_id, populate_existing=True)
-        return await self._domain(row) if row else None
+        """The conversation with its tool ids, in one statement."""
+        found = await self.get_with_model(conversation_id)
+        return found[0] if found else None
+
+    async def get_with_model(self, conversation_id: int) -> tuple[Conversation, ModelInfo | None] | None:
+        """The conversation, its tool ids and the catalogue entry of its model (None when the
+        catalogue has no model of that exact name), in one statement: every chat turn starts here."""
+        rows = (await self.session.execute(
+            select(ConversationRow, ModelRow, conversation_tools.c.tool_id)
+            .outerjoin(ModelRow, ModelRow.name == ConversationRow.model)
+            .outerjoin(conversation_tools, conversation_tools.c.conversation_id == ConversationRow.id)
+            .where(ConversationRow.id == conversation_id)
+            .execution_options(populate_existing=True))).all()
+        if not rows:
+            return None
+        conversation, model, _ = rows[0]
+        tool_ids = tuple(sorted(tool_id for _, _, tool_id in rows if tool_id is not None))
+        return (to_domain(Conversation, conversation, tool_ids=tool_ids),
+                to_domain(ModelInfo, model) if model is not None else None)
 
     async def _domain(self, row: ConversationRow) -> Conversation:
         tool_ids = await self.session.scalars(
@@ -73,12 +90,15 @@ class ConversationRepository:
         row = MessageRow(conversation_id=conversation_id, role=role, content=content, **fields)
         self.session.add(row)
         await self.session.execute(
-            update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated_at=utcnow()))
+            update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated_at=utcnow())
+            .execution_options(synchronize_session=False))
         await self.session.flush()
         return to_domain(Message, row)
 
     async def update_message(self, message_id: int, **fields: Any) -> None:
-        await self.session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**fields))
+        # No session state to keep in step: skipping that saves the ORM's work on every reply flush.
+        await self.session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**fields)
+                                   .execution_options(synchronize_session=False))
 
     async def get_message(self, message_id: int) -> Message | None:
         row = await self.session.get(MessageRow, message_id, populate_existing=True)
