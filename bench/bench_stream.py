@@ -3,7 +3,8 @@
 Streams a 5,000-token reply from the fake Ollama at full speed, through `ChatService.send()`
 (fair queue, events, progressive writes to SQLite, final metrics) and, in the same run, with raw
 httpx reading the same stream line by line and decoding each line's JSON (the least any reader of
-NDJSON does). The fake runs in its own process, as Ollama would.
+NDJSON does) with orjson, the decoder the service uses, so the ratio shows only what the service
+adds. The fake runs in its own process, as Ollama would.
 Runs alternate; the figure is the median of the per-pair ratios, which shrugs off the drift of a
 shared machine better than a ratio of medians. Target: ratio = service / raw ≤ 1.10. The last
 line printed is one JSON object.
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,7 +49,7 @@ async def raw_read(client: httpx.AsyncClient, url: str) -> float:
     async with client.stream("POST", f"{url}/api/chat", json=body) as response:
         async for line in response.aiter_lines():
             if line:
-                json.loads(line)
+                orjson.loads(line)
                 pieces += 1
     elapsed = time.perf_counter() - start
     assert pieces == TOKENS + 1, pieces
