@@ -9,9 +9,9 @@ actor, the question's embedding over HTTP, the Qdrant query, titles from the dat
 size (target p95 <= 50 ms). A monitor task records the longest event-loop stall throughout the
 pipeline and retrieval phases (target: none over 50 ms).
 
-The fake runs in its own process, as Ollama would. Its embeddings cost CPU per distinct word, so the
-corpus uses a small vocabulary: what is measured is our pipeline, not the fake. The last line
-printed is one JSON object.
+The fake runs in its own process, as Ollama would, and its embeddings are near-instant (numpy, a
+cached component per distinct word; the corpus keeps a small vocabulary), so what is measured is our
+pipeline, not the fake. The last line printed is one JSON object.
 """
 
 from __future__ import annotations

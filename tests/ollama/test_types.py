@@ -99,3 +99,15 @@ def test_model_details_embedding_length_follows_architecture() -> None:
 def test_model_entry_normalises_name() -> None:
     entry = ModelEntry.from_json({"name": "all-minilm", "size": 5, "details": {"family": "bert"}}, "http://h:1")
     assert (entry.name, entry.family, entry.host) == ("all-minilm:latest", "bert", "http://h:1")
+
+
+def test_chunks_keep_content_thinking_and_tool_calls_whatever_keys_come_with_them() -> None:
+    plain = ChatChunk.from_json({"model": "m", "created_at": "t", "message": {"role": "assistant", "content": "Hi"},
+                                 "done": False})
+    assert (plain.content, plain.thinking, plain.tool_calls, plain.done, plain.model) == ("Hi", "", (), False, "m")
+    thinking = ChatChunk.from_json({"message": {"content": "", "thinking": "hmm"}, "done": False})
+    assert (thinking.content, thinking.thinking) == ("", "hmm")
+    no_role = ChatChunk.from_json({"message": {"content": "x"}, "done": False})
+    assert no_role.content == "x"
+    final = ChatChunk.from_json({"message": {"role": "assistant", "content": ""}, "done": True, "eval_count": 3})
+    assert final.done and final.metrics is not None and final.metrics.eval_count == 3

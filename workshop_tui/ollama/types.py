@@ -154,9 +154,10 @@ class ChatChunk:
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ChatChunk:
         msg = obj.get("message")
-        # Nearly every line of a reply is {"role", "content"} and not done: build those directly
-        # (half the cost of the general path, which matters over thousands of tokens).
-        if type(msg) is dict and len(msg) == 2 and obj.get("done") is False:
+        # Nearly every line of a reply is plain content and not done: build those directly, which
+        # matters over thousands of tokens.
+        if (type(msg) is dict and obj.get("done") is False and "tool_calls" not in msg
+                and "thinking" not in msg):
             content = msg.get("content")
             if type(content) is str:
                 return cls(content, "", (), False, None, None, obj.get("model"), obj.get("created_at"))
