@@ -211,18 +211,19 @@ class VectorStore:
         total = len(points)
         for first in range(0, total, batch_size):
             batch = points[first : first + batch_size]
+            last = first + batch_size >= total
 
-            def work(client: Any, batch: Sequence[VectorPoint] = batch) -> None:
+            def work(client: Any, batch: Sequence[VectorPoint] = batch, last: bool = last) -> None:
                 from qdrant_client import models
 
                 structs = [models.PointStruct(id=p.id, vector=list(p.vector), payload=p.payload) for p in batch]
                 client.upsert(name, points=structs, wait=True)
+                if last:  # in the same call: one trip to the worker thread per batch, not two
+                    self._check_size(name)
 
             await self._call(f"storing vectors in {name!r}", work)
             if on_progress is not None:
                 on_progress(min(first + batch_size, total), total)
-        if total:
-            await self._call(f"counting points in {name!r}", lambda _c: self._check_size(name))
 
     async def delete_document(self, name: str, document_id: int | str) -> None:
         """Delete every point whose payload ``document_id`` matches."""
