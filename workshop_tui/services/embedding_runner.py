@@ -128,10 +128,10 @@ class JobRunner:
             vector_db = await VectorDbRepository(session).get(job.vector_db_id)
         if document is None or vector_db is None:
             return  # deleted meanwhile; the job row went with it
-        job = await self._set(job, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
-                              attempts=job.attempts + 1, error=None, finished_at=None)
         try:
-            await self._embed(job, document, vector_db, on_all_embedded or (lambda: None))
+            chunks = await asyncio.to_thread(chunks_of, self.ctx, document.text)
+            job = await self._start(job, document, vector_db, len(chunks))
+            await self._embed(job, document, vector_db, chunks, on_all_embedded or (lambda: None))
         except asyncio.CancelledError:
             raise
         except (ModelBusy, Unreachable) as error:
@@ -142,23 +142,30 @@ class JobRunner:
             log.exception("embedding job %s failed unexpectedly", job.id)
             await self._fail(job, f"unexpected error: {type(error).__name__}: {error}")
 
+    async def _start(self, job: EmbeddingJob, document: Document, vector_db: VectorDb, total: int) -> EmbeddingJob:
+        """Mark the job running with its chunk count, in one write. A job resumed over the same chunks
+        keeps its stored prefix; otherwise it starts over, and when an earlier job stored more chunks
+        for this pair than there are now, the document's old points go first (no stale tail)."""
+        start = job.chunks_done if job.chunks_total == total else 0
+        async with self.ctx.db.transaction() as session:
+            jobs = EmbeddingJobRepository(session)
+            earlier = await jobs.largest_total(document.id, vector_db.id, excluding=job.id) if start == 0 else 0
+            await jobs.update(job.id, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
+                              attempts=job.attempts + 1, error=None, finished_at=None, chunks_total=total,
+                              chunks_done=start)
+            current = await jobs.get(job.id) or job
+        if start == 0 and max(earlier, job.chunks_total) > total:
+            await self.store.delete_document(vector_db.collection_name, document.id)
+        self.publish(TOPIC_STATUS, JobProgress.of(current), job.requested_by_id)
+        return current
+
     async def _fail(self, job: EmbeddingJob, reason: str) -> None:
         log.info("embedding job %s failed: %s", job.id, reason)
         await self._set(job, status=JobStatus.FAILED, error=reason[:2000], finished_at=datetime.now(UTC))
 
-    async def _embed(self, job: EmbeddingJob, document: Document, vector_db: VectorDb,
+    async def _embed(self, job: EmbeddingJob, document: Document, vector_db: VectorDb, chunks: list[Chunk],
                      on_all_embedded: Callable[[], None]) -> None:
-        chunks = await asyncio.to_thread(chunks_of, self.ctx, document.text)
-        total = len(chunks)
-        start = job.chunks_done if job.chunks_total == total else 0
-        if start == 0:
-            async with self.ctx.db.transaction() as session:
-                jobs = EmbeddingJobRepository(session)
-                earlier = await jobs.largest_total(document.id, vector_db.id, excluding=job.id)
-                await jobs.update(job.id, chunks_total=total, chunks_done=0)
-            if max(earlier, job.chunks_total) > total:
-                await self.store.delete_document(vector_db.collection_name, document.id)
-        job = await self._set(job, chunks_total=total, chunks_done=start, topic=TOPIC_PROGRESS)
+        total, start = len(chunks), job.chunks_done
         size = self.ctx.settings.documents.embed_batch_size
         groups = iter([chunks[i : i + size] for i in range(start, total, size)])
         progress = _Progress(self, job, start)
