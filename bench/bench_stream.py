@@ -1,7 +1,8 @@
 """How much the chat service adds on top of reading Ollama's stream, persistence included.
 
-Streams a 5,000-token reply from the fake Ollama at full speed, through `ChatService.send()`
-(fair queue, events, progressive writes to SQLite, final metrics) and, in the same run, with raw
+Streams a 5,000-token reply from the fake Ollama at full speed, through `ChatService.send()` wired
+as the app wires it (fair queue, today's quota and usage counters, events, progressive writes to
+SQLite, final metrics) and, in the same run, with raw
 httpx reading the same stream line by line and decoding each line's JSON (the least any reader of
 NDJSON does) with orjson, the decoder the service uses, so the ratio shows only what the service
 adds. The fake runs in its own process, as Ollama would.
@@ -33,6 +34,7 @@ from workshop_tui.services.chat import ChatService
 from workshop_tui.services.chat_events import ReplyFinished
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.gateway import OllamaGateway
+from workshop_tui.services.quotas import QuotaService
 from workshop_tui.storage.database import Database
 from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.users import UserRepository
@@ -91,7 +93,8 @@ async def run(url: str) -> None:
             await UserRepository(session).set_model_ids(user.id, [model.id])
             actor = await load_actor(session, user.id)
         gateway = OllamaGateway.from_settings(settings.ollama)
-        chat = ChatService(ServiceContext(settings=settings, db=db), gateway)
+        ctx = ServiceContext(settings=settings, db=db)
+        chat = ChatService(ctx, gateway, QuotaService(ctx))
         raw_times, service_times = [], []
         async with httpx.AsyncClient(timeout=60) as client:
             await raw_read(client, url)  # warm-up both paths

@@ -15,6 +15,8 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from workshop_tui.domain.enums import MessageRole, MessageStatus
 from workshop_tui.domain.errors import ServiceError
 from workshop_tui.domain.models import Conversation, Message
@@ -44,9 +46,9 @@ from workshop_tui.storage.repositories.conversations import ConversationReposito
 class UsageGate(Protocol):
     """Quotas and concurrency, as the accounts service provides them."""
 
-    async def check(self, actor: Actor, model: str) -> None: ...
-    def generation(self, actor: Actor) -> contextlib.AbstractAsyncContextManager[Any]: ...
-    async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int) -> None: ...
+    def admit(self, fresh: Actor) -> contextlib.AbstractAsyncContextManager[Any]: ...
+    async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int, *,
+                     session: AsyncSession | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,9 @@ class ChatService(conversations.ConversationService):
         """
         turn = await self.prepare_turn(actor, conversation_id, text)
         actor, conversation = turn.actor, turn.conversation
-        if self.usage is not None:
-            await self.usage.check(actor, conversation.model)
-        gate = self.usage.generation(actor) if self.usage is not None else contextlib.nullcontext()
+        # The turn's checks just re-read the actor and its model grant; the gate adds today's quota
+        # and holds one of the user's concurrent-generation slots.
+        gate = self.usage.admit(actor) if self.usage is not None else contextlib.nullcontext()
         async with gate:
             grounding = None
             if conversation.rag_system_id is not None and self.retriever is not None:
@@ -142,13 +144,14 @@ class ChatService(conversations.ConversationService):
                     if not storing.done():  # the reply's row must exist before its final write
                         await asyncio.wait({storing})
                     storing.result()  # a question that could not be stored fails the turn
-                    stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
-                                                                  tool_calls=calls or None))
                     if metrics is not None:
                         totals[0] += metrics.prompt_eval_count or 0
                         totals[1] += metrics.eval_count or 0
-                    if status is not MessageStatus.COMPLETE or not calls:
-                        await self._record_usage(actor, conversation.model, totals)
+                    # The turn is counted once, at its last round, in the reply's final write.
+                    count = self._usage_writer(actor, conversation.model, totals) \
+                        if status is not MessageStatus.COMPLETE or not calls else None
+                    stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
+                                                                  tool_calls=calls or None, also=count))
                 if status is MessageStatus.ERROR:
                     yield ReplyFailed(stored, reason)
                     return
@@ -213,6 +216,9 @@ class ChatService(conversations.ConversationService):
             messages.append({"role": "tool", "content": outcome.content, "tool_name": call["name"]})
             yield ToolActivity(outcome.name, outcome.arguments, "done" if outcome.ok else "refused", outcome.content)
 
-    async def _record_usage(self, actor: Actor, model: str, totals: list[int]) -> None:
-        if self.usage is not None:
-            await asyncio.shield(self.usage.record(actor, model, totals[0], totals[1]))
+    def _usage_writer(self, actor: Actor, model: str, totals: list[int]
+                      ) -> Callable[[AsyncSession], Awaitable[None]] | None:
+        usage = self.usage
+        if usage is None:
+            return None
+        return lambda session: usage.record(actor, model, totals[0], totals[1], session=session)

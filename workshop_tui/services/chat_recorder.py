@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,8 +73,10 @@ class ReplyRecorder:
         self._last_flush = time.monotonic()
 
     async def finish(self, status: MessageStatus, *, error: str | None = None, metrics: Metrics | None = None,
-                     tool_calls: list[dict[str, Any]] | None = None) -> Message | None:
-        """The final write; safe to call more than once (later calls do nothing)."""
+                     tool_calls: list[dict[str, Any]] | None = None,
+                     also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> Message | None:
+        """The final write, with `also` (the usage count) in the same transaction; safe to call more
+        than once (later calls do nothing)."""
         if self.message_id is None or self.finished:
             return None
         self.finished = True
@@ -85,6 +88,8 @@ class ReplyRecorder:
                           eval_duration_ns=metrics.eval_duration_ns)
         async with self.db.transaction() as session:
             await ConversationRepository(session).update_message(self.message_id, **fields)
+            if also is not None:
+                await also(session)
         assert self.message is not None
         fields["status"] = status
         fields["tool_calls"] = tuple(tool_calls) if tool_calls else None

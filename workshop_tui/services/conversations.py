@@ -6,6 +6,7 @@ admin), its model (the user's grant), its tools (each grant), and its RAG system
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -150,23 +151,35 @@ class ConversationService:
             await self._owned(session, actor, conversation_id, Action.DELETE)
             await ConversationRepository(session).delete(conversation_id)
 
+    async def _history(self, conversation_id: int) -> list[Message]:
+        async with self.ctx.db.reading() as session:
+            return await ConversationRepository(session).messages(
+                conversation_id, limit=self.ctx.settings.ollama.history_max_messages)
+
     async def prepare_turn(self, actor: Actor, conversation_id: int, text: str) -> Turn:
         """Check everything a turn touches, at the moment it is sent."""
         if not text.strip():
             raise Invalid("the message is empty", field="text")
         if len(text) > MAX_MESSAGE_CHARS:
             raise Invalid(f"longer than {MAX_MESSAGE_CHARS} characters", field="text")
-        async with self.ctx.db.reading() as session:
-            actor = await fresh_actor(session, actor)
-            found = await ConversationRepository(session).get_with_model(conversation_id)
-            if found is None:
-                raise NotFound(f"conversation {conversation_id} not found")
-            conversation, known = found
-            authorize(actor, Action.UPDATE, conversation)
-            model = await usable_model(session, actor, conversation.model, known=known)
-            tools = await usable_tools(session, actor, conversation.tool_ids)
-            if conversation.rag_system_id is not None:
-                await self._readable_rag_system(session, actor, conversation.rag_system_id)
-            history = await ConversationRepository(session).messages(
-                conversation_id, limit=self.ctx.settings.ollama.history_max_messages)
+        # The history is read on a second connection while the checks run, and used only once they
+        # pass: it is the one read a turn needs that does not depend on them.
+        history_read = asyncio.create_task(self._history(conversation_id))
+        try:
+            async with self.ctx.db.reading() as session:
+                actor = await fresh_actor(session, actor)
+                found = await ConversationRepository(session).get_with_model(conversation_id)
+                if found is None:
+                    raise NotFound(f"conversation {conversation_id} not found")
+                conversation, known = found
+                authorize(actor, Action.UPDATE, conversation)
+                model = await usable_model(session, actor, conversation.model, known=known)
+                tools = await usable_tools(session, actor, conversation.tool_ids)
+                if conversation.rag_system_id is not None:
+                    await self._readable_rag_system(session, actor, conversation.rag_system_id)
+        except BaseException:
+            history_read.cancel()
+            await asyncio.gather(history_read, return_exceptions=True)
+            raise
+        history = await history_read
         return Turn(actor, conversation, model, tools, history)

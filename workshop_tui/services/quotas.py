@@ -86,7 +86,7 @@ UNLIMITED = Limits(None, None, None)
 
 
 class QuotaService:
-    """Satisfies the chat service's `UsageGate`: check, generation, record."""
+    """Satisfies the chat service's `UsageGate`: admit (quota and slot) and record."""
 
     def __init__(self, ctx: ServiceContext, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.ctx = ctx
@@ -118,13 +118,16 @@ class QuotaService:
 
     async def check(self, actor: Actor, model: str) -> None:
         """Before a generation: the model grant (again, at the moment of use) and today's quota."""
-        day, _, wait = self._reset()
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
             await usable_model(session, actor, model)
-            if actor.id is None:
-                return
-            messages, tokens = await self._used_today(session, actor.id, day)
+            await self._within_quota(session, actor)
+
+    async def _within_quota(self, session: AsyncSession, actor: Actor) -> None:
+        if actor.id is None:
+            return
+        day, _, wait = self._reset()
+        messages, tokens = await self._used_today(session, actor.id, day)
         limits = self._limits(actor)
         when = f"the limit resets at 00:00 UTC, in {describe_wait(wait)}"
         if limits.messages_per_day is not None and messages >= limits.messages_per_day:
@@ -139,6 +142,21 @@ class QuotaService:
         """Hold one of the user's concurrent-generation slots while a reply is generated."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
+        async with self._slot(actor):
+            yield
+
+    @asynccontextmanager
+    async def admit(self, fresh: Actor) -> AsyncIterator[None]:
+        """Today's quota, then a generation slot, for an actor the caller re-read and whose model
+        grant it checked in this same call (a chat turn): one query instead of the five that
+        `check` and `generation` make on their own."""
+        async with self.ctx.db.reading() as session:
+            await self._within_quota(session, fresh)
+        async with self._slot(fresh):
+            yield
+
+    @asynccontextmanager
+    async def _slot(self, actor: Actor) -> AsyncIterator[None]:
         if actor.id is None:
             yield
             return
@@ -158,25 +176,29 @@ class QuotaService:
             else:
                 self._running.pop(actor.id, None)
 
-    async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int) -> None:
-        """Count one message and its tokens for the actor, model and UTC day.
+    async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int, *,
+                     session: AsyncSession | None = None) -> None:
+        """Count one message and its tokens for the actor, model and UTC day, in the caller's
+        transaction when one is given (the chat service's final write of the reply).
 
         Deliberately no `fresh_actor`: this is bookkeeping for a generation that already ran, and
         it must count even if the account was suspended while the reply streamed. It only ever
         writes the actor's own counters."""
         if actor.id is None:
             return
+        if session is None:
+            async with self.ctx.db.transaction() as own:
+                return await self.record(actor, model, prompt_tokens, completion_tokens, session=own)
         day, _, _ = self._reset()
         amounts = (max(0, int(prompt_tokens or 0)), max(0, int(completion_tokens or 0)))
-        async with self.ctx.db.transaction() as session:
-            if await self._bump(session, actor.id, model, day, amounts):
-                return
-            try:
-                async with session.begin_nested():
-                    session.add(UsageCounterRow(user_id=actor.id, model=model, day=day, messages=1,
-                                                prompt_tokens=amounts[0], completion_tokens=amounts[1]))
-            except IntegrityError:  # a parallel record inserted the row first (or the user is gone)
-                await self._bump(session, actor.id, model, day, amounts)
+        if await self._bump(session, actor.id, model, day, amounts):
+            return
+        try:
+            async with session.begin_nested():
+                session.add(UsageCounterRow(user_id=actor.id, model=model, day=day, messages=1,
+                                            prompt_tokens=amounts[0], completion_tokens=amounts[1]))
+        except IntegrityError:  # a parallel record inserted the row first (or the user is gone)
+            await self._bump(session, actor.id, model, day, amounts)
 
     @staticmethod
     async def _bump(session: AsyncSession, user_id: int, model: str, day: date, amounts: tuple[int, int]) -> bool:
