@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,6 +41,19 @@ from workshop_tui.services.rag import usable_rag
 from workshop_tui.services.tools.kinds import SearchFunction, ToolRuntime
 from workshop_tui.services.tools.runner import ollama_tool_definition, run_tool_call
 from workshop_tui.storage.repositories.conversations import ConversationRepository
+
+
+class _Once:
+    """A task started by the first call of `task()`; later calls return the same task."""
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._start = start
+        self._task: asyncio.Task[None] | None = None
+
+    def task(self) -> asyncio.Task[None]:
+        if self._task is None:
+            self._task = asyncio.create_task(self._start())
+        return self._task
 
 
 class UsageGate(Protocol):
@@ -94,8 +107,9 @@ class ChatService(conversations.ConversationService):
             question = Message(id=0, conversation_id=conversation.id, role=MessageRole.USER, content=text)
             messages = self._wire_messages(conversation, [*turn.history, question], grounding)
             # The question and the reply's row are written while the request to Ollama is already on
-            # its way; nothing is shown (and no reply written) before they are stored.
-            storing = asyncio.create_task(self._store_question(conversation.id, text, recorder, citations))
+            # its way (started just after it, so the request leaves first); nothing is shown, and no
+            # reply written, before they are stored.
+            store = _Once(lambda: self._store_question(conversation.id, text, recorder, citations))
             options = build_options(conversation.parameters, turn.model, self.ctx.settings.ollama.num_ctx)
             definitions = [ollama_tool_definition(t) for t in turn.tools.values()] or None
             max_rounds = self.ctx.settings.ollama.tool_max_rounds
@@ -114,25 +128,20 @@ class ChatService(conversations.ConversationService):
                 try:
                     reservation = await self.gateway.reserve(f"user:{actor.id}", conversation.model)
                     async for position in reservation.wait_turn():
-                        await storing
+                        await store.task()
                         yield Queued(position.position)
                     batches = reservation.chat_batches(messages, tools=tools, options=options)
                     async with aclosing(batches) as stream:
-                        await storing
+                        await store.task()
                         async for batch in stream:
-                            content = "".join([c.content for c in batch])
-                            thinking = "".join([c.thinking for c in batch])
-                            recorder.add(content, thinking)
-                            if thinking:
-                                yield ThinkingDelta(thinking)
-                            if content:
-                                yield ContentDelta(content)
-                            for chunk in batch:
-                                if chunk.tool_calls:
-                                    calls += [{"name": c.name, "arguments": c.arguments, "id": c.id}
-                                              for c in chunk.tool_calls]
-                                if chunk.done:
-                                    metrics = chunk.metrics
+                            recorder.add(batch.content, batch.thinking)
+                            if batch.thinking:
+                                yield ThinkingDelta(batch.thinking)
+                            if batch.content:
+                                yield ContentDelta(batch.content)
+                            calls += [{"name": c.name, "arguments": c.arguments, "id": c.id} for c in batch.tool_calls]
+                            if batch.final is not None:
+                                metrics = batch.final.metrics
                             if recorder.due():
                                 await recorder.flush()
                     status, reason = MessageStatus.COMPLETE, ""
@@ -141,6 +150,7 @@ class ChatService(conversations.ConversationService):
                 finally:
                     if reservation is not None:
                         await reservation.release(failure)
+                    storing = store.task()  # started here if the turn failed before the request
                     if not storing.done():  # the reply's row must exist before its final write
                         await asyncio.wait({storing})
                     storing.result()  # a question that could not be stored fails the turn
