@@ -14,6 +14,7 @@ line printed is one JSON object.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import statistics
 import subprocess
@@ -96,6 +97,7 @@ async def run(url: str) -> None:
         ctx = ServiceContext(settings=settings, db=db)
         chat = ChatService(ctx, gateway, QuotaService(ctx))
         raw_times, service_times = [], []
+        gc.freeze()  # as `Workshop.open` does once a long-lived process has started
         async with httpx.AsyncClient(timeout=60) as client:
             await raw_read(client, url)  # warm-up both paths
             conversation = await chat.create(actor, MODEL)
