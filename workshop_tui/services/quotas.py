@@ -202,13 +202,13 @@ class QuotaService:
 
     @staticmethod
     async def _bump(session: AsyncSession, user_id: int, model: str, day: date, amounts: tuple[int, int]) -> bool:
+        counters = UsageCounterRow.__table__.c  # a plain table update: no ORM state to keep in step
         result = await session.execute(
-            update(UsageCounterRow)
-            .where(UsageCounterRow.user_id == user_id, UsageCounterRow.model == model, UsageCounterRow.day == day)
-            .values(messages=UsageCounterRow.messages + 1,
-                    prompt_tokens=UsageCounterRow.prompt_tokens + amounts[0],
-                    completion_tokens=UsageCounterRow.completion_tokens + amounts[1])
-            .execution_options(synchronize_session=False))
+            update(UsageCounterRow.__table__)
+            .where(counters.user_id == user_id, counters.model == model, counters.day == day)
+            .values(messages=counters.messages + 1,
+                    prompt_tokens=counters.prompt_tokens + amounts[0],
+                    completion_tokens=counters.completion_tokens + amounts[1]))
         return bool(getattr(result, "rowcount", 0))
 
     async def usage_report(self, actor: Actor, day: date | None = None) -> list[UsageLine]:

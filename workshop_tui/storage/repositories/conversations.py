@@ -96,9 +96,10 @@ class ConversationRepository:
         return to_domain(Message, row)
 
     async def update_message(self, message_id: int, **fields: Any) -> None:
-        # No session state to keep in step: skipping that saves the ORM's work on every reply flush.
-        await self.session.execute(update(MessageRow).where(MessageRow.id == message_id).values(**fields)
-                                   .execution_options(synchronize_session=False))
+        # A plain table update: there is no session state to keep in step, and skipping the ORM's
+        # bulk-update machinery matters on every flush and final write of a streaming reply.
+        table = MessageRow.__table__
+        await self.session.execute(update(table).where(table.c.id == message_id).values(**fields))
 
     async def get_message(self, message_id: int) -> Message | None:
         row = await self.session.get(MessageRow, message_id, populate_existing=True)
