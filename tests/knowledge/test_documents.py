@@ -208,3 +208,20 @@ async def test_deleting_a_document_removes_its_vectors_from_every_vector_db(
         assert [d.title for d in details.documents] == ["Kept"] and details.point_count == 1
     with pytest.raises(NotFound):
         await k.documents.get(people.alice, doomed.id)
+
+
+async def test_the_import_root_comes_from_the_settings(
+        ctx: Any, store: VectorStore, people: People, tmp_path: Path) -> None:
+    from workshop_tui.services.documents import DocumentService
+
+    assert ctx.settings.import_dir == ctx.settings.data_dir / "imports"  # the default
+    chosen = tmp_path / "class-files"
+    chosen.mkdir()
+    (chosen / "notes.md").write_text("# Notes\n\nKept where the organiser put them.")
+    ctx.settings.documents.import_dir = chosen
+    service = DocumentService(ctx, store)
+
+    document = await bounded(service.import_path(people.admin, "notes.md"))
+    assert document.original_filename == "notes.md" and "organiser" in document.text
+    with pytest.raises(Invalid, match="outside the import root"):
+        await service.import_path(people.admin, ctx.settings.data_dir / "imports" / "notes.md")

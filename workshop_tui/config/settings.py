@@ -125,6 +125,8 @@ class DocumentLimits(_Section):
     """Characters shared by neighbouring chunks."""
     embed_batch_size: int = Field(32, ge=1, le=512)
     """Chunks sent to Ollama in one embed request."""
+    import_dir: Path | None = None
+    """Folder whose files admins and the CLI may import by path. Empty means <data_dir>/imports."""
 
 
 class WorkshopFileSettings(_Section):
@@ -208,6 +210,10 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def import_dir(self) -> Path:
+        return self.documents.import_dir or self.data_dir / "imports"
 
     @property
     def uploads_dir(self) -> Path:

@@ -61,11 +61,11 @@ class DuplicateDocument(Conflict):
 class DocumentService:
     def __init__(self, ctx: ServiceContext, store: VectorStore, jobs: EmbeddingJobService | None = None, *,
                  import_root: Path | None = None) -> None:
-        """`import_root` bounds server-path imports; it defaults to `<data_dir>/imports`."""
+        """`import_root` bounds server-path imports; it defaults to the `documents.import_dir` setting."""
         self.ctx = ctx
         self.store = store
         self.jobs = jobs
-        self.import_root = import_root or ctx.settings.data_dir / "imports"
+        self.import_root = import_root or ctx.settings.import_dir
 
     @property
     def limits(self) -> ExtractionLimits:

@@ -61,7 +61,7 @@ class Workshop:
                  else VectorStore(path=settings.qdrant_path))
         store.start()
         quotas = QuotaService(ctx)  # the chat's usage gate: quotas and concurrent generations
-        knowledge = build_knowledge(ctx, store, gateway.pool, import_root=settings.data_dir / "imports")
+        knowledge = build_knowledge(ctx, store, gateway.pool, import_root=settings.import_dir)
 
         async def ground(actor: Actor, rag_system_id: int, question: str) -> Grounding:
             retrieval = await knowledge.rag.retrieve(actor, rag_system_id, question)
