@@ -208,10 +208,11 @@ def test_a_terminal_gets_a_bar_redrawn_in_place() -> None:
 def _readme_import() -> list[str]:
     """The arguments of the `workshop-tui import` in the README's first command."""
     first = re.findall(r"```bash\n(.*?)\n```", (REPO / "README.md").read_text(encoding="utf-8"), flags=re.S)[0]
-    commands = [shlex.split(part) for part in re.split(r"&&|;", first)]
+    commands = [shlex.split(part) for part in re.split(r"&&|;|[{}]", first) if part.strip()]
     [command] = [c for c in commands if c[:2] == ["workshop-tui", "import"]]
-    assert any(c[:2] == ["workshop-tui", "health"] for c in commands)
-    assert re.search(r";\s*workshop-tui health\s*$", first), "health exits 1 without Ollama: it must come last"
+    # health exits 1 without Ollama, so it must not decide the line's exit status: the class list
+    # comes after it, and both run only once the import succeeded.
+    assert re.search(r"&& \{ workshop-tui health; workshop-tui users list; \}$", first)
     return command[2:]
 
 
@@ -231,3 +232,5 @@ def test_the_readme_first_command_works_without_ollama(tmp_path: Path, capsys: p
     assert "Generated passwords (shown only now" in out
     assert main(["health", "--data-dir", str(tmp_path / "data"), "--ollama-url", url]) == 1
     assert "pending" in capsys.readouterr().out  # the populated class shows in health: a pending registration
+    assert main(["users", "list", "--data-dir", str(tmp_path / "data"), "--ollama-url", url]) == 0
+    assert "jordan" in capsys.readouterr().out  # the line ends with the class list, and succeeds
