@@ -14,16 +14,13 @@ from workshop_tui.ollama.errors import (
     Unreachable,
 )
 from workshop_tui.ollama.fair_queue import FairQueue, Ticket
+from workshop_tui.ollama.model_types import ModelDetails, ModelEntry, PullProgress, RunningModel
 from workshop_tui.ollama.pool import HostHealth, HostLease, OllamaPool
 from workshop_tui.ollama.types import (
     DEFAULT_HOST,
     ChatChunk,
     EmbedResult,
     Metrics,
-    ModelDetails,
-    ModelEntry,
-    PullProgress,
-    RunningModel,
     ToolCall,
     model_key,
     normalize_model_name,

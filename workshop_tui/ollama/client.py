@@ -8,15 +8,9 @@ from contextlib import aclosing
 from typing import Any
 
 from workshop_tui.ollama.errors import OllamaError, StreamError
+from workshop_tui.ollama.model_types import ModelDetails, ModelEntry, PullProgress, RunningModel
 from workshop_tui.ollama.transport import OllamaTimeouts, OllamaTransport
-from workshop_tui.ollama.types import (
-    ChatChunk,
-    EmbedResult,
-    ModelDetails,
-    ModelEntry,
-    PullProgress,
-    RunningModel,
-)
+from workshop_tui.ollama.types import ChatChunk, EmbedResult
 
 __all__ = ["OllamaClient", "OllamaTimeouts"]
 

@@ -15,7 +15,8 @@ from types import TracebackType
 
 from workshop_tui.ollama.client import OllamaClient, OllamaTimeouts
 from workshop_tui.ollama.errors import ModelNotFound, OllamaError, Unreachable
-from workshop_tui.ollama.types import ModelEntry, model_key, parse_ollama_host
+from workshop_tui.ollama.model_types import ModelEntry
+from workshop_tui.ollama.types import model_key, parse_ollama_host
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 The rest of the app never touches raw Ollama dicts: the wire format has optional fields that come and
 go between server versions, so parsing is done once here, tolerantly (absent ⇒ None / 0 / empty).
+This module holds what a chat or an embedding returns; `model_types.py` what describes models.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from workshop_tui.ollama.values import int_or_none
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -59,21 +62,6 @@ def parse_ollama_host(value: str | None) -> str:
     return f"{scheme}://{host}:{port}/{path}" if path else f"{scheme}://{host}:{port}"
 
 
-def _int(value: Any) -> int | None:
-    """Accept ints (and integral floats) only; anything else counts as absent."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _strs(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
 @dataclass(frozen=True)
 class ToolCall:
     """One complete tool call from the model; Ollama sends `arguments` as an object, never a string."""
@@ -91,7 +79,7 @@ class ToolCall:
             name=str(fn.get("name", "")),
             arguments=args if isinstance(args, dict) else {},
             id=obj.get("id"),
-            index=_int(fn.get("index")),
+            index=int_or_none(fn.get("index")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -118,12 +106,12 @@ class Metrics:
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Metrics:
         return cls(
-            total_duration_ns=_int(obj.get("total_duration")),
-            load_duration_ns=_int(obj.get("load_duration")),
-            prompt_eval_count=_int(obj.get("prompt_eval_count")),
-            prompt_eval_duration_ns=_int(obj.get("prompt_eval_duration")),
-            eval_count=_int(obj.get("eval_count")),
-            eval_duration_ns=_int(obj.get("eval_duration")),
+            total_duration_ns=int_or_none(obj.get("total_duration")),
+            load_duration_ns=int_or_none(obj.get("load_duration")),
+            prompt_eval_count=int_or_none(obj.get("prompt_eval_count")),
+            prompt_eval_duration_ns=int_or_none(obj.get("prompt_eval_duration")),
+            eval_count=int_or_none(obj.get("eval_count")),
+            eval_duration_ns=int_or_none(obj.get("eval_duration")),
         )
 
     @property
@@ -180,144 +168,6 @@ class ChatChunk:
 
 
 @dataclass(frozen=True)
-class PullProgress:
-    """One pull status line. Ollama omits `completed` until it is non-zero, so absent means 0."""
-
-    status: str
-    digest: str | None = None
-    total: int | None = None
-    completed: int = 0
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> PullProgress:
-        return cls(
-            status=str(obj.get("status", "")),
-            digest=obj.get("digest"),
-            total=_int(obj.get("total")),
-            completed=_int(obj.get("completed")) or 0,
-        )
-
-    @property
-    def fraction(self) -> float | None:
-        """Share of this layer downloaded (0..1), or None for lines without a size."""
-        if not self.total:
-            return None
-        return min(1.0, self.completed / self.total)
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model listed by `/api/tags` on one host (`host` is that host's base URL)."""
-
-    name: str
-    size: int = 0
-    digest: str = ""
-    family: str | None = None
-    families: tuple[str, ...] = ()
-    parameter_size: str | None = None
-    quantization_level: str | None = None
-    modified_at: str | None = None
-    capabilities: tuple[str, ...] = ()
-    context_length: int | None = None
-    host: str | None = None
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any], host: str | None = None) -> ModelEntry:
-        details = obj.get("details") or {}
-        return cls(
-            name=normalize_model_name(str(obj.get("name") or obj.get("model") or "")),
-            size=_int(obj.get("size")) or 0,
-            digest=str(obj.get("digest") or ""),
-            family=details.get("family"),
-            families=_strs(details.get("families")),
-            parameter_size=details.get("parameter_size"),
-            quantization_level=details.get("quantization_level"),
-            modified_at=obj.get("modified_at"),
-            capabilities=_strs(obj.get("capabilities")),
-            context_length=_int(details.get("context_length")),
-            host=host,
-        )
-
-
-@dataclass(frozen=True)
-class ModelDetails:
-    """What `/api/show` says about a model: capabilities, sizes and the prompt machinery."""
-
-    name: str
-    capabilities: tuple[str, ...] = ()
-    family: str | None = None
-    families: tuple[str, ...] = ()
-    parameter_size: str | None = None
-    quantization_level: str | None = None
-    architecture: str | None = None
-    embedding_length: int | None = None
-    context_length: int | None = None
-    template: str = ""
-    parameters: str = ""
-    system: str = ""
-    license: str = ""
-    modified_at: str | None = None
-    model_info: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, name: str, obj: dict[str, Any]) -> ModelDetails:
-        details = obj.get("details") or {}
-        info = obj.get("model_info") or {}
-        arch = info.get("general.architecture")
-        return cls(
-            name=normalize_model_name(name),
-            capabilities=_strs(obj.get("capabilities")),
-            family=details.get("family"),
-            families=_strs(details.get("families")),
-            parameter_size=details.get("parameter_size"),
-            quantization_level=details.get("quantization_level"),
-            architecture=arch,
-            embedding_length=_int(info.get(f"{arch}.embedding_length")) if arch else None,
-            context_length=_int(info.get(f"{arch}.context_length")) if arch else None,
-            template=str(obj.get("template") or ""),
-            parameters=str(obj.get("parameters") or ""),
-            system=str(obj.get("system") or ""),
-            license=str(obj.get("license") or ""),
-            modified_at=obj.get("modified_at"),
-            model_info=dict(info),
-        )
-
-    def supports(self, capability: str) -> bool:
-        """True if the model advertises the capability ("tools", "thinking", "embedding"...)."""
-        return capability in self.capabilities
-
-
-@dataclass(frozen=True)
-class RunningModel:
-    """A model currently loaded in memory, from `/api/ps`."""
-
-    name: str
-    size: int = 0
-    size_vram: int = 0
-    digest: str = ""
-    expires_at: str | None = None
-    context_length: int | None = None
-    family: str | None = None
-    parameter_size: str | None = None
-    quantization_level: str | None = None
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> RunningModel:
-        details = obj.get("details") or {}
-        return cls(
-            name=normalize_model_name(str(obj.get("name") or obj.get("model") or "")),
-            size=_int(obj.get("size")) or 0,
-            size_vram=_int(obj.get("size_vram")) or 0,
-            digest=str(obj.get("digest") or ""),
-            expires_at=obj.get("expires_at"),
-            context_length=_int(obj.get("context_length")),
-            family=details.get("family"),
-            parameter_size=details.get("parameter_size"),
-            quantization_level=details.get("quantization_level"),
-        )
-
-
-@dataclass(frozen=True)
 class EmbedResult:
     """Vectors from `/api/embed` in input order (L2-normalised by Ollama), with its timings."""
 
@@ -333,7 +183,7 @@ class EmbedResult:
         return cls(
             model=str(obj.get("model") or model),
             embeddings=[list(map(float, v)) for v in vectors],  # Go writes a float32 zero as 0
-            total_duration_ns=_int(obj.get("total_duration")),
-            load_duration_ns=_int(obj.get("load_duration")),
-            prompt_eval_count=_int(obj.get("prompt_eval_count")),
+            total_duration_ns=int_or_none(obj.get("total_duration")),
+            load_duration_ns=int_or_none(obj.get("load_duration")),
+            prompt_eval_count=int_or_none(obj.get("prompt_eval_count")),
         )
