@@ -1,7 +1,8 @@
 """Conversations and the chat loop: stream a reply, run the tools it asks for, keep everything.
 
 `send(actor, conversation_id, text)` checks the model grant, the quota and the concurrency,
-stores the user message, then yields `ChatEvent`s while the reply streams. The reply is stored
+stores the user message, then yields `ChatEvent`s while the reply streams (the request to Ollama
+leaves while the message is being written; no event comes before it is stored). The reply is stored
 progressively (`ReplyRecorder`); a reply cut short by the user, a disconnect or an Ollama error
 is kept with status interrupted or error and the reason.
 """
