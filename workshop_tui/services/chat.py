@@ -60,7 +60,8 @@ class _Once:
 class UsageGate(Protocol):
     """Quotas and concurrency, as the accounts service provides them."""
 
-    def admit(self, fresh: Actor) -> contextlib.AbstractAsyncContextManager[Any]: ...
+    async def used_today(self, session: AsyncSession, actor: Actor) -> tuple[int, int]: ...
+    def admit(self, fresh: Actor, used: tuple[int, int]) -> contextlib.AbstractAsyncContextManager[Any]: ...
     async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int, *,
                      session: AsyncSession | None = None) -> None: ...
 
@@ -96,9 +97,9 @@ class ChatService(conversations.ConversationService):
         """
         turn = await self.prepare_turn(actor, conversation_id, text)
         actor, conversation = turn.actor, turn.conversation
-        # The turn's checks just re-read the actor and its model grant; the gate adds today's quota
-        # and holds one of the user's concurrent-generation slots.
-        gate = self.usage.admit(actor) if self.usage is not None else contextlib.nullcontext()
+        # The turn's checks just re-read the actor and its model grant, and today's use was read
+        # beside the history; the gate checks the quota and holds a concurrent-generation slot.
+        gate = self.usage.admit(actor, turn.extra) if self.usage is not None else contextlib.nullcontext()
         async with gate:
             grounding = None
             if conversation.rag_system_id is not None and self.retriever is not None:
@@ -193,6 +194,9 @@ class ChatService(conversations.ConversationService):
         async with self.ctx.db.transaction() as session:  # the question and the reply's row together
             await ConversationRepository(session).add_message(conversation_id, MessageRole.USER.value, text)
             await recorder.start(citations, session=session)
+
+    async def _turn_reads(self, session: AsyncSession, actor: Actor) -> Any:
+        return await self.usage.used_today(session, actor) if self.usage is not None else None
 
     def _recorder(self, conversation: Conversation) -> ReplyRecorder:
         return ReplyRecorder(self.ctx.db, conversation.id, conversation.model, flush_interval_s=self.flush_interval_s)

@@ -40,6 +40,8 @@ class Turn:
     tools: dict[str, Tool]
     history: list[Message]
     """The newest stored messages, enough to fill the history budget, oldest first."""
+    extra: Any = None
+    """What `_turn_reads` read beside the history (the chat service: today's use, for the quota)."""
 
 
 async def usable_model(session: AsyncSession, actor: Actor, name: str, *,
@@ -151,10 +153,15 @@ class ConversationService:
             await self._owned(session, actor, conversation_id, Action.DELETE)
             await ConversationRepository(session).delete(conversation_id)
 
-    async def _history(self, conversation_id: int) -> list[Message]:
+    async def _history(self, actor: Actor, conversation_id: int) -> tuple[list[Message], Any]:
         async with self.ctx.db.reading() as session:
-            return await ConversationRepository(session).messages(
+            history = await ConversationRepository(session).messages(
                 conversation_id, limit=self.ctx.settings.ollama.history_max_messages)
+            return history, await self._turn_reads(session, actor)
+
+    async def _turn_reads(self, session: AsyncSession, actor: Actor) -> Any:
+        """Reads a subclass wants beside the history, off the checks' path; used only once they pass."""
+        return None
 
     async def prepare_turn(self, actor: Actor, conversation_id: int, text: str) -> Turn:
         """Check everything a turn touches, at the moment it is sent."""
@@ -164,7 +171,7 @@ class ConversationService:
             raise Invalid(f"longer than {MAX_MESSAGE_CHARS} characters", field="text")
         # The history is read on a second connection while the checks run, and used only once they
         # pass: it is the one read a turn needs that does not depend on them.
-        history_read = asyncio.create_task(self._history(conversation_id))
+        history_read = asyncio.create_task(self._history(actor, conversation_id))
         try:
             async with self.ctx.db.reading() as session:
                 actor = await fresh_actor(session, actor)
@@ -181,5 +188,5 @@ class ConversationService:
             history_read.cancel()
             await asyncio.gather(history_read, return_exceptions=True)
             raise
-        history = await history_read
-        return Turn(actor, conversation, model, tools, history)
+        history, extra = await history_read
+        return Turn(actor, conversation, model, tools, history, extra)

@@ -124,11 +124,13 @@ class QuotaService:
             await self._within_quota(session, actor)
 
     async def _within_quota(self, session: AsyncSession, actor: Actor) -> None:
-        if actor.id is None:
-            return
-        day, _, wait = self._reset()
-        messages, tokens = await self._used_today(session, actor.id, day)
+        if actor.id is not None:
+            self._refuse_over(actor, await self._used_today(session, actor.id, self._reset()[0]))
+
+    def _refuse_over(self, actor: Actor, used: tuple[int, int]) -> None:
+        messages, tokens = used
         limits = self._limits(actor)
+        wait = self._reset()[2]
         when = f"the limit resets at 00:00 UTC, in {describe_wait(wait)}"
         if limits.messages_per_day is not None and messages >= limits.messages_per_day:
             raise LimitExceeded(f"you have used all {limits.messages_per_day} messages for today; {when}",
@@ -145,13 +147,19 @@ class QuotaService:
         async with self._slot(actor):
             yield
 
+    async def used_today(self, session: AsyncSession, actor: Actor) -> tuple[int, int]:
+        """The actor's own messages and tokens today, in the caller's session and without re-checking
+        the actor: input for `admit`, which a chat turn reads beside its history while its checks
+        run (and drops if they fail)."""
+        return (0, 0) if actor.id is None else await self._used_today(session, actor.id, self._reset()[0])
+
     @asynccontextmanager
-    async def admit(self, fresh: Actor) -> AsyncIterator[None]:
-        """Today's quota, then a generation slot, for an actor the caller re-read and whose model
-        grant it checked in this same call (a chat turn): one query instead of the five that
-        `check` and `generation` make on their own."""
-        async with self.ctx.db.reading() as session:
-            await self._within_quota(session, fresh)
+    async def admit(self, fresh: Actor, used: tuple[int, int]) -> AsyncIterator[None]:
+        """Today's quota (given `used`, from `used_today`), then a generation slot, for an actor the
+        caller re-read and whose model grant it checked in this same call (a chat turn): no query
+        of its own, where `check` and `generation` make five between them."""
+        if fresh.id is not None:
+            self._refuse_over(fresh, used)
         async with self._slot(fresh):
             yield
 
