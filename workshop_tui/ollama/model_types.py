@@ -9,6 +9,18 @@ from workshop_tui.ollama.types import normalize_model_name
 from workshop_tui.ollama.values import int_or_none, str_tuple
 
 
+def _listed(obj: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    """The fields a model has in both lists, `/api/tags` and `/api/ps`."""
+    return {
+        "name": normalize_model_name(str(obj.get("name") or obj.get("model") or "")),
+        "size": int_or_none(obj.get("size")) or 0,
+        "digest": str(obj.get("digest") or ""),
+        "family": details.get("family"),
+        "parameter_size": details.get("parameter_size"),
+        "quantization_level": details.get("quantization_level"),
+    }
+
+
 @dataclass(frozen=True)
 class PullProgress:
     """One pull status line. Ollama omits `completed` until it is non-zero, so absent means 0."""
@@ -55,13 +67,8 @@ class ModelEntry:
     def from_json(cls, obj: dict[str, Any], host: str | None = None) -> ModelEntry:
         details = obj.get("details") or {}
         return cls(
-            name=normalize_model_name(str(obj.get("name") or obj.get("model") or "")),
-            size=int_or_none(obj.get("size")) or 0,
-            digest=str(obj.get("digest") or ""),
-            family=details.get("family"),
+            **_listed(obj, details),
             families=str_tuple(details.get("families")),
-            parameter_size=details.get("parameter_size"),
-            quantization_level=details.get("quantization_level"),
             modified_at=obj.get("modified_at"),
             capabilities=str_tuple(obj.get("capabilities")),
             context_length=int_or_none(details.get("context_length")),
@@ -133,15 +140,9 @@ class RunningModel:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> RunningModel:
-        details = obj.get("details") or {}
         return cls(
-            name=normalize_model_name(str(obj.get("name") or obj.get("model") or "")),
-            size=int_or_none(obj.get("size")) or 0,
+            **_listed(obj, obj.get("details") or {}),
             size_vram=int_or_none(obj.get("size_vram")) or 0,
-            digest=str(obj.get("digest") or ""),
             expires_at=obj.get("expires_at"),
             context_length=int_or_none(obj.get("context_length")),
-            family=details.get("family"),
-            parameter_size=details.get("parameter_size"),
-            quantization_level=details.get("quantization_level"),
         )
