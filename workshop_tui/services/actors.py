@@ -27,11 +27,13 @@ _GRANTS = union_all(
         UserRow.status != AccountStatus.REJECTED.value),
 )
 _GRANTED = _GRANTS.subquery("granted")
-_ACTOR = (select(UserRow, _GRANTED.c.kind, _GRANTED.c.name, _GRANTED.c.ref)
-          .outerjoin(_GRANTED, true()).where(UserRow.id == _USER)
-          .execution_options(populate_existing=True))
+_USERS = UserRow.__table__
+_ACTOR = (select(_USERS, _GRANTED.c.kind.label("grant_kind"), _GRANTED.c.name.label("grant_name"),
+                 _GRANTED.c.ref.label("grant_ref"))
+          .outerjoin(_GRANTED, true()).where(_USERS.c.id == _USER))
 """The account with its model grants, tool grants and family wards, one row per grant (one row with
-empty grant columns when there are none): one round trip, built once, as it runs on every call."""
+empty grant columns when there are none): one round trip of plain table rows, built once, as it
+runs on every call."""
 
 
 async def load_actor(session: AsyncSession, user_id: int) -> Actor:
@@ -42,10 +44,10 @@ async def load_actor(session: AsyncSession, user_id: int) -> Actor:
     rows = (await session.execute(_ACTOR, {"user_id": user_id})).all()
     if not rows:
         raise NotAuthenticated("your account no longer exists")
-    return Actor(user=to_domain(User, rows[0][0]),
-                 model_names=frozenset(name for _, kind, name, _ in rows if kind == "model"),
-                 tool_ids=frozenset(ref for _, kind, _, ref in rows if kind == "tool"),
-                 wards=frozenset(ref for _, kind, _, ref in rows if kind == "ward"))
+    return Actor(user=to_domain(User, rows[0]),
+                 model_names=frozenset(row.grant_name for row in rows if row.grant_kind == "model"),
+                 tool_ids=frozenset(row.grant_ref for row in rows if row.grant_kind == "tool"),
+                 wards=frozenset(row.grant_ref for row in rows if row.grant_kind == "ward"))
 
 
 async def fresh_actor(session: AsyncSession, actor: Actor) -> Actor:

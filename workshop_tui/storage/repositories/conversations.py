@@ -14,7 +14,7 @@ from workshop_tui.storage.converters import to_domain
 from workshop_tui.storage.tables import ConversationRow, MessageRow, ModelRow, conversation_tools
 from workshop_tui.storage.tables.base import utcnow
 
-_CONVERSATIONS, _MODELS = ConversationRow.__table__, ModelRow.__table__
+_CONVERSATIONS, _MODELS, _MESSAGES = ConversationRow.__table__, ModelRow.__table__, MessageRow.__table__
 _WITH_MODEL = (
     select(_CONVERSATIONS, *[c.label(f"model_{c.name}") for c in _MODELS.c], conversation_tools.c.tool_id)
     .outerjoin(_MODELS, _MODELS.c.name == _CONVERSATIONS.c.model)
@@ -85,12 +85,13 @@ class ConversationRepository:
 
     async def messages(self, conversation_id: int, *, limit: int | None = None) -> list[Message]:
         """Messages oldest first; with `limit`, the newest `limit` of them."""
-        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        # Plain table rows: the history is read on every chat turn.
+        query = select(_MESSAGES).where(_MESSAGES.c.conversation_id == conversation_id)
         if limit is None:
-            rows = await self.session.scalars(query.order_by(MessageRow.id.asc()))
+            rows = (await self.session.execute(query.order_by(_MESSAGES.c.id.asc()))).all()
             return [to_domain(Message, row) for row in rows]
-        rows = await self.session.scalars(query.order_by(MessageRow.id.desc()).limit(limit))
-        return [to_domain(Message, row) for row in reversed(list(rows))]
+        rows = (await self.session.execute(query.order_by(_MESSAGES.c.id.desc()).limit(limit))).all()
+        return [to_domain(Message, row) for row in reversed(rows)]
 
     async def add_message(self, conversation_id: int, role: str, content: str = "", **fields: Any) -> Message:
         row = MessageRow(conversation_id=conversation_id, role=role, content=content, **fields)
