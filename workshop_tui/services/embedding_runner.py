@@ -107,14 +107,13 @@ class JobRunner:
                                 vector_db_id=progress.vector_db_id, status=progress.status.value,
                                 done=progress.done, total=progress.total, rate=progress.rate, error=progress.error)
 
-    async def _set(self, job: EmbeddingJob, rate: float | None = None, *, topic: str = TOPIC_STATUS,
-                   **fields: object) -> EmbeddingJob:
+    async def _set(self, job: EmbeddingJob, rate: float | None = None, **fields: object) -> EmbeddingJob:
         async with self.ctx.db.transaction() as session:
             jobs = EmbeddingJobRepository(session)
             await jobs.update(job.id, **fields)
             fresh = await jobs.get(job.id)
         current = fresh or job
-        self.publish(topic, JobProgress.of(current, rate), job.requested_by_id)
+        self.publish(TOPIC_STATUS, JobProgress.of(current, rate), job.requested_by_id)
         return current
 
     async def run(self, job_id: int, on_all_embedded: Callable[[], None] | None = None) -> None:
@@ -147,16 +146,16 @@ class JobRunner:
         keeps its stored prefix; otherwise it starts over, and when an earlier job stored more chunks
         for this pair than there are now, the document's old points go first (no stale tail)."""
         start = job.chunks_done if job.chunks_total == total else 0
-        async with self.ctx.db.transaction() as session:
-            jobs = EmbeddingJobRepository(session)
-            earlier = await jobs.largest_total(document.id, vector_db.id, excluding=job.id) if start == 0 else 0
-            await jobs.update(job.id, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
-                              attempts=job.attempts + 1, error=None, finished_at=None, chunks_total=total,
-                              chunks_done=start)
-            current = await jobs.get(job.id) or job
+        earlier = 0
+        if start == 0:
+            async with self.ctx.db.reading() as session:
+                earlier = await EmbeddingJobRepository(session).largest_total(document.id, vector_db.id,
+                                                                              excluding=job.id)
+        current = await self._set(job, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
+                                  attempts=job.attempts + 1, error=None, finished_at=None, chunks_total=total,
+                                  chunks_done=start)
         if start == 0 and max(earlier, job.chunks_total) > total:
             await self.store.delete_document(vector_db.collection_name, document.id)
-        self.publish(TOPIC_STATUS, JobProgress.of(current), job.requested_by_id)
         return current
 
     async def _fail(self, job: EmbeddingJob, reason: str) -> None:
