@@ -128,7 +128,7 @@ def _header(cells: list[Cell], lines: _Lines, problems: Problems) -> list[str] |
 Rows = list[tuple[str, dict[str, Any]]]  # (origin, cells by column)
 
 
-def parse_csv(text: str, problems: Problems, limits: FileLimits) -> tuple[Rows, dict[str, Spot]] | None:
+def _parse_csv(text: str, problems: Problems, limits: FileLimits) -> tuple[Rows, dict[str, Spot]] | None:
     """The rows (by origin, cells by column) and where every row and cell sits, or None after
     reporting why not. Like ``parse_yaml``: ``located`` indexes the file again with it."""
     lines = _Lines(text)
@@ -169,15 +169,16 @@ def parse_csv(text: str, problems: Problems, limits: FileLimits) -> tuple[Rows, 
 
 
 def load_users_csv(path: Path, *, catalogue: CatalogueView | None = None, limits: FileLimits = DEFAULT_FILE_LIMITS,
-                   environ: Mapping[str, str] | None = None) -> WorkshopPlan:
+                   environ: Mapping[str, str] | None = None, problems: Problems | None = None) -> WorkshopPlan:
     """Validate a users CSV and return a plan holding only users; raise WorkshopFileErrors otherwise.
 
     An empty cell means "not given": an empty role is student, an empty password is generated.
+    ``problems`` is as for `load_workshop_file`.
     """
     path = Path(path)
-    problems = Problems(shown_name(path), limit=limits.max_problems)
+    problems = Problems(shown_name(path), limit=limits.max_problems) if problems is None else problems
     text = read_text(path, problems, limits)
-    parsed = parse_csv(text, problems, limits) if text is not None else None
+    parsed = _parse_csv(text, problems, limits) if text is not None else None
     if parsed is None:
         raise problems.error()
     rows, problems.index = parsed

@@ -46,14 +46,17 @@ def new_context(path: Path, problems: Problems, catalogue: CatalogueView | None,
 
 def load_workshop_file(path: Path, *, catalogue: CatalogueView | None = None,
                        limits: FileLimits = DEFAULT_FILE_LIMITS,
-                       environ: Mapping[str, str] | None = None) -> WorkshopPlan:
+                       environ: Mapping[str, str] | None = None,
+                       problems: Problems | None = None) -> WorkshopPlan:
     """Validate a workshop file and return its plan; raise WorkshopFileErrors listing every problem.
 
     ``catalogue`` is what the database already holds (None: an empty database). ``environ`` is
-    where ``password_env`` variables are looked up (default: this process's environment).
+    where ``password_env`` variables are looked up (default: this process's environment). A caller
+    that passes ``problems`` keeps that collector, which after a successful load locates every
+    field path of the file.
     """
     path = Path(path)
-    problems = Problems(shown_name(path), limit=limits.max_problems)
+    problems = Problems(shown_name(path), limit=limits.max_problems) if problems is None else problems
     text = read_text(path, problems, limits)
     parsed = parse_yaml(text, problems, limits) if text is not None else None
     if parsed is None:

@@ -2,9 +2,9 @@
 
 The loader checks the file itself. The import then finds problems the file alone cannot show (a
 PDF without text, the last super_admin demoted), and those must be reported exactly like the
-loader's: ``FILE:LINE:COLUMN: users[3].role: ...``. So after a successful load the file is indexed
-once more (it is small: capped by ``workshop_file.max_file_mb``, 2 MB by default) and the returned
-:class:`Problems` collector locates any field path of the file.
+loader's: ``FILE:LINE:COLUMN: users[3].role: ...``. So the loader is handed the collector that is
+returned: after a successful load it holds no problems and locates any field path of the file,
+from the one parse the load made.
 """
 
 from __future__ import annotations
@@ -13,19 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from workshop_tui.services.workshop_file.csv_source import load_users_csv, parse_csv
+from workshop_tui.services.workshop_file.csv_source import load_users_csv
 from workshop_tui.services.workshop_file.limits import FileLimits
 from workshop_tui.services.workshop_file.loader import load_workshop_file, shown_name
 from workshop_tui.services.workshop_file.plan import CatalogueView, WorkshopPlan
 from workshop_tui.services.workshop_file.problems import Location, Problems
-from workshop_tui.services.workshop_file.yaml_source import parse_yaml, read_text
 
 YAML_SUFFIXES: Final = (".yaml", ".yml")
 CSV_SUFFIXES: Final = (".csv",)
-
-
-def is_users_csv(path: Path) -> bool:
-    return path.suffix.lower() in CSV_SUFFIXES
 
 
 def load_located(path: Path, *, catalogue: CatalogueView | None, limits: FileLimits,
@@ -39,15 +34,5 @@ def load_located(path: Path, *, catalogue: CatalogueView | None, limits: FileLim
                                             f"{suffix or 'a file without an extension'!r}")
         raise problems.error()
     load = load_users_csv if suffix in CSV_SUFFIXES else load_workshop_file
-    plan = load(path, catalogue=catalogue, limits=limits, environ=environ)
-    problems.index = _index(path, suffix, limits)
+    plan = load(path, catalogue=catalogue, limits=limits, environ=environ, problems=problems)
     return plan, problems
-
-
-def _index(path: Path, suffix: str, limits: FileLimits) -> dict:
-    scratch = Problems(shown_name(path), limit=limits.max_problems)
-    text = read_text(path, scratch, limits)
-    if text is None:
-        return {}
-    parsed = parse_csv(text, scratch, limits) if suffix in CSV_SUFFIXES else parse_yaml(text, scratch, limits)
-    return dict(parsed[1]) if parsed is not None else {}
