@@ -29,11 +29,10 @@ from workshop_tui.domain.errors import Invalid
 from workshop_tui.services.workshop_file.export_file import export_workshop
 from workshop_tui.services.workshop_file.export_state import line
 from workshop_tui.services.workshop_file.limits import FileLimits
+from workshop_tui.services.workshop_file.loader import WORKSHOP_NAME_MAX
 from workshop_tui.services.workshop_file.plan import WorkshopInfo
 from workshop_tui.storage.database import Database
 from workshop_tui.storage.engine import sqlite_file
-
-NAME_MAX = 200
 
 
 def workshop_info(args: argparse.Namespace, data_dir: Path) -> WorkshopInfo:
@@ -41,8 +40,8 @@ def workshop_info(args: argparse.Namespace, data_dir: Path) -> WorkshopInfo:
     name = line(args.name) if args.name is not None else line(data_dir.resolve().name) or "workshop"
     if not name:
         raise Invalid("must not be empty", field="--name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"is {len(name)} characters long; at most {NAME_MAX} are allowed", field="--name")
+    if len(name) > WORKSHOP_NAME_MAX:
+        raise Invalid(f"is {len(name)} characters long; at most {WORKSHOP_NAME_MAX} are allowed", field="--name")
     return WorkshopInfo(name=name, description=args.description or "")
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.errors import Invalid
@@ -98,13 +98,18 @@ def split_documents(data: dict[str, Any], folder_name: str) -> tuple[dict[str, A
     return ({**data, "documents": moved} if "documents" in data else dict(data)), tuple(files)
 
 
+def write_private(handle: BinaryIO, content: bytes) -> None:
+    """Write ``content`` to an open file made readable by its owner only, and make it durable."""
+    os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
+    handle.write(content)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
 def _write_file(path: Path, content: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     with os.fdopen(os.open(path, flags, FILE_MODE), "wb") as handle:
-        os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+        write_private(handle, content)
 
 
 def _remove(path: Path) -> None:

@@ -36,14 +36,14 @@ from workshop_tui.services.workshop_file.export_documents import (
     documents_folder,
     exists_message,
     split_documents,
+    write_private,
 )
 from workshop_tui.services.workshop_file.limits import DEFAULT_FILE_LIMITS, FileLimits
 from workshop_tui.services.workshop_file.loader import load_workshop_file
-from workshop_tui.services.workshop_file.plan import WorkshopInfo, WorkshopPlan
+from workshop_tui.services.workshop_file.plan import WorkshopInfo
 from workshop_tui.services.workshop_file.problems import Problem, WorkshopFileErrors
 from workshop_tui.storage.database import Database
 
-FILE_MODE: Final = 0o600
 log = get_logger(__name__)
 LABELS: Final = {"vector_dbs": "vector DBs", "rag_systems": "RAG systems"}
 HEADER: Final = """\
@@ -87,22 +87,27 @@ def render_yaml(data: dict[str, Any]) -> str:
     return HEADER + body
 
 
-def write_new_file(path: Path, content: bytes, *, force: bool = False) -> None:
-    """Create ``path`` with ``content`` and mode 0600 in one step; refuse to replace a file unless ``force``."""
+def _check_target(path: Path, *, force: bool) -> None:
+    """Refuse a folder, a missing parent folder, or (without ``force``) a file already there."""
     if path.is_dir():
         raise Invalid(f"{path} is a folder; give the name of the file to write")
     if not force and (path.exists() or path.is_symlink()):
-        raise Invalid(f"{path} already exists; use --force to replace it")
-    folder = path.parent
-    if not folder.is_dir():
-        raise Invalid(f"the folder {folder} does not exist; create it first")
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        raise Invalid(_exists(path))
+    if not path.parent.is_dir():
+        raise Invalid(f"the folder {path.parent} does not exist; create it first")
+
+
+def _exists(path: Path) -> str:
+    return f"{path} already exists; use --force to replace it"
+
+
+def write_new_file(path: Path, content: bytes, *, force: bool = False) -> None:
+    """Create ``path`` with ``content`` and mode 0600 in one step; refuse to replace a file unless ``force``."""
+    _check_target(path, force=force)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+            write_private(handle, content)
         if force:
             os.replace(temporary, path)
         else:
@@ -118,20 +123,20 @@ def _link_new(temporary: str, path: Path) -> None:
     try:
         os.link(temporary, path)
     except FileExistsError:
-        raise Invalid(f"{path} already exists; use --force to replace it") from None
+        raise Invalid(_exists(path)) from None
     except OSError:
         if path.exists() or path.is_symlink():
-            raise Invalid(f"{path} already exists; use --force to replace it") from None
+            raise Invalid(_exists(path)) from None
         os.replace(temporary, path)
 
 
-def check_written(path: Path, limits: FileLimits = DEFAULT_FILE_LIMITS) -> tuple[WorkshopPlan | None,
-                                                                                tuple[Problem, ...]]:
-    """Load the written file as an import into an empty database would: its plan, or its problems."""
+def check_written(path: Path, limits: FileLimits = DEFAULT_FILE_LIMITS) -> tuple[Problem, ...]:
+    """Load the written file as an import into an empty database would: its problems, if any."""
     try:
-        return load_workshop_file(path, catalogue=None, limits=limits, environ={}), ()
+        load_workshop_file(path, catalogue=None, limits=limits, environ={})
     except WorkshopFileErrors as errors:
-        return None, errors.problems
+        return errors.problems
+    return ()
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,6 @@ class ExportReport:
 
     path: Path
     export: WorkshopExport
-    plan: WorkshopPlan | None
     problems: tuple[Problem, ...]
     documents_folder: Path | None = None
 
@@ -157,12 +161,7 @@ class ExportReport:
 
 def refuse_early(path: Path, folder: Path, *, force: bool) -> None:
     """The checks that need no database, made before the whole database is read."""
-    if path.is_dir():
-        raise Invalid(f"{path} is a folder; give the name of the file to write")
-    if not path.parent.is_dir():
-        raise Invalid(f"the folder {path.parent} does not exist; create it first")
-    if not force and (path.exists() or path.is_symlink()):
-        raise Invalid(f"{path} already exists; use --force to replace it")
+    _check_target(path, force=force)
     if not force and os.path.lexists(folder):
         raise Invalid(exists_message(folder))
 
@@ -177,6 +176,12 @@ def write_export(path: Path, content: bytes, folder: Path, files: Sequence[Docum
     return placed.leftover
 
 
+def _write_and_check(path: Path, data: dict[str, Any], folder: Path, files: Sequence[DocumentFile], force: bool,
+                     limits: FileLimits) -> tuple[Path | None, tuple[Problem, ...]]:
+    leftover = write_export(path, render_yaml(data).encode("utf-8"), folder, files, force=force)
+    return leftover, check_written(path, limits)
+
+
 async def export_workshop(db: Database, path: Path, info: WorkshopInfo, *, include_chats: bool = False,
                           force: bool = False, limits: FileLimits = DEFAULT_FILE_LIMITS) -> ExportReport:
     """Export the workshop in ``db`` to ``path`` (documents to ``NAME.documents/`` beside it) and
@@ -187,14 +192,13 @@ async def export_workshop(db: Database, path: Path, info: WorkshopInfo, *, inclu
     export = await build_export(db, info, include_chats=include_chats)
     data, files = split_documents(export.data, folder.name)
     export = replace(export, data=data)
-    content = render_yaml(data).encode("utf-8")
-    leftover = await asyncio.to_thread(write_export, path, content, folder, files, force=force)
+    # Rendering, writing and re-loading a large class take seconds: off the event loop.
+    leftover, problems = await asyncio.to_thread(_write_and_check, path, data, folder, files, force, limits)
     if leftover is not None:
         export = replace(export, notes=(*export.notes, f"the previous documents folder could not be deleted; it "
                                                        f"was kept as {leftover}"))
-    plan, problems = check_written(path, limits)
     log.info("workshop exported", extra={"counts": export.counts(), "notes": len(export.notes),
                                          "documents": len(files), "problems": len(problems),
                                          "include_chats": include_chats})
-    return ExportReport(path=path, export=export, plan=plan, problems=problems,
+    return ExportReport(path=path, export=export, problems=problems,
                         documents_folder=folder if files else None)

@@ -38,6 +38,9 @@ def shown_name(path: Path) -> str:
     return one_line(str(path), 500)
 
 
+WORKSHOP_NAME_MAX = 200
+
+
 def new_context(path: Path, problems: Problems, catalogue: CatalogueView | None, limits: FileLimits,
                 environ: Mapping[str, str] | None) -> Context:
     return Context(problems=problems, limits=limits, catalogue=catalogue or EMPTY_CATALOGUE,
@@ -79,7 +82,7 @@ def _workshop(data: dict[str, Any], ctx: Context) -> WorkshopInfo | None:
                                      "'workshop:' as one mapping (name, description) and use one file per workshop")
         return None
     entry = Entry(value, "workshop", ctx.problems, WORKSHOP_KEYS, what="the workshop")
-    name = entry.text("name", max_len=200, required=True)
+    name = entry.text("name", max_len=WORKSHOP_NAME_MAX, required=True)
     description = entry.text("description", max_len=DESCRIPTION_MAX, multiline=True) or ""
     return WorkshopInfo(name, description) if name is not None else None
 
