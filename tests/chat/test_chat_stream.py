@@ -146,6 +146,16 @@ async def test_other_users_conversations_stay_hidden(world: ChatWorld) -> None:
         await world.chat.create(world.student, "llama3.2:1b", parameters={"temperature": 9})
 
 
+async def request_reached_ollama(world: ChatWorld) -> None:
+    """Wait (at most 5 s) until the fake has received a chat request: a store that fails this wait
+    was not overlapped with the request."""
+    async def arrived() -> None:
+        while not world.fake.requests_to("/api/chat"):
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(arrived(), 5)
+
+
 async def test_nothing_is_shown_before_the_question_is_stored(
         world: ChatWorld, monkeypatch: pytest.MonkeyPatch) -> None:
     """The request to Ollama leaves while the question is written; the reply waits for the write."""
@@ -154,7 +164,7 @@ async def test_nothing_is_shown_before_the_question_is_stored(
     stored_before_first_event = []
 
     async def slow_store(*args, **kwargs):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.3)
+        await request_reached_ollama(world)  # the write is held until Ollama has the request
         await real_store(*args, **kwargs)
 
     monkeypatch.setattr(world.chat, "_store_question", slow_store)
@@ -174,7 +184,7 @@ async def test_a_question_that_cannot_be_stored_fails_the_turn_and_closes_the_st
     conversation = await world.chat.create(world.student, "llama3.2:1b")
 
     async def failing_store(*args, **kwargs):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.2)  # long enough for the reply to start streaming
+        await request_reached_ollama(world)  # the reply is streaming by now
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(world.chat, "_store_question", failing_store)

@@ -101,7 +101,13 @@ async def test_megabytes_of_documents_export_as_files_and_import_into_an_empty_d
         assert result.vector_failure is None
         restored = await stored_documents(second.ctx.db)
         assert {title: (text, kind) for title, (text, kind, _) in restored.items()} == made
-        # The same checksum as inline text gets: the file holds exactly the text's UTF-8 bytes.
+        # The checksum is of the file's bytes: the text's UTF-8 bytes, except that a text starting
+        # with a byte-order mark is written with a second one (the import drops one as it reads).
+        def file_bytes(text: str) -> bytes:
+            return (("\ufeff" + text) if text.startswith("\ufeff") else text).encode("utf-8")
+
+        assert all(checksum == hashlib.sha256(file_bytes(text)).hexdigest()
+                   for text, _, checksum in restored.values())
         assert [title for title, (text, _, checksum) in restored.items()
                 if checksum != hashlib.sha256(text.encode("utf-8")).hexdigest()] == ["Chapter 7: Über Ollama?"]
         assert await snapshot_workshop(second) == await snapshot_workshop(workshop)
