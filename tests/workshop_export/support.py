@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workshop_tui.cli import main
 from workshop_tui.config.settings import AuthSettings
 from workshop_tui.domain.enums import AccountStatus, JobStatus, MessageStatus, Role, ToolKind, Visibility
 from workshop_tui.services.passwords import FAST_FOR_TESTS, Passwords
@@ -139,3 +140,8 @@ async def build_workshop(db: Database) -> Built:
         await chats.add_message(chat.id, "assistant", "Cut off mid", model="llama3.2:1b",
                                 status=MessageStatus.STREAMING.value)
     return Built(users=ids, documents=docs, vector_db=handbook.id, conversation=chat.id)
+
+
+def export(data_dir: str, *args: str) -> int:
+    """`workshop-tui export ARGS --data-dir DATA_DIR`, in this process; its exit code."""
+    return main(["export", *args, "--data-dir", data_dir])

@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from workshop_tui.cli import main
 from workshop_tui.config.settings import Settings
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.services.workshop_file import CatalogueView, load_workshop_file
 from workshop_tui.storage.database import Database
 from workshop_tui.storage.repositories.users import UserRepository
 
-
-def export(data_dir: str, *args: str) -> int:
-    return main(["export", *args, "--data-dir", data_dir])
+from .support import export
 
 
 def test_export_writes_a_private_file_and_one_summary_line(data_dir: str, tmp_path: Path,

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from workshop_tui.cli import main
 from workshop_tui.config.loader import load_settings
 from workshop_tui.config.settings import Settings
 from workshop_tui.domain.enums import AccountStatus, Role
@@ -23,15 +22,11 @@ from workshop_tui.storage.database import Database
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.users import UserRepository
 
-from .support import Built
+from .support import Built, export
 
 INFO = WorkshopInfo("Test class")
 DOCUMENTS = ["001-cheat-sheet.txt", "002-draft.md", "003-house-rules.md", "004-house-rules-2.txt"]
 SIZE_VARIABLE = "WORKSHOP_WORKSHOP_FILE__MAX_FILE_MB"
-
-
-def export(data_dir: str, *args: str) -> int:
-    return main(["export", *args, "--data-dir", data_dir])
 
 
 async def _in_thread(data_dir: str, *args: str) -> int:
