@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,17 @@ async def _add_catalogue(db: Database, case: Case) -> None:
                                               status=user.status, password_hash=None)
 
 
+@asynccontextmanager
+async def _seeded(template: Path, tmp_path: Path, url: str | None = None) -> AsyncIterator[Workshop]:
+    """A workshop opened on a copy of the migrated template data directory, closed afterwards."""
+    shutil.copytree(template, tmp_path / "data")
+    workshop = await open_workshop(tmp_path / "data", url or f"http://127.0.0.1:{unused_port()}")
+    try:
+        yield workshop
+    finally:
+        await asyncio.wait_for(workshop.close(), TIMEOUT)
+
+
 async def _refused(workshop: Workshop, path: Path, environ: dict[str, str]) -> WorkshopFileErrors:
     db, vectors = workshop.ctx.db, workshop.settings.qdrant_path
     rows, files = await db_snapshot(db), folder_snapshot(vectors)
@@ -80,13 +93,9 @@ async def _refused(workshop: Workshop, path: Path, environ: dict[str, str]) -> W
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 async def test_a_bad_input_is_refused_and_nothing_is_written(case: Case, template: Path, tmp_path: Path) -> None:
     path = prepare(case, tmp_path)
-    shutil.copytree(template, tmp_path / "data")
-    workshop = await open_workshop(tmp_path / "data", f"http://127.0.0.1:{unused_port()}")
-    try:
+    async with _seeded(template, tmp_path) as workshop:
         await _add_catalogue(workshop.ctx.db, case)
         error = await _refused(workshop, path, case.environ)
-    finally:
-        await asyncio.wait_for(workshop.close(), TIMEOUT)
     got = [(p.line, p.column, p.field_path, p.message) for p in error.problems]
     expected = [(e.line, e.column, e.path, e.message) for e in case.problems]
     assert [g[:3] for g in got] == [e[:3] for e in expected], "\n".join(map(str, error.problems))
@@ -100,12 +109,8 @@ async def test_a_document_without_text_is_a_problem_at_its_path(template: Path, 
     path = tmp_path / "class.yaml"
     path.write_text("version: 1\nworkshop: {name: Broken}\nusers:\n  - {username: newcomer}\ndocuments:\n"
                     "  - {title: Notes, text: fine}\n  - title: Scan\n    path: scan.pdf\n", encoding="utf-8")
-    shutil.copytree(template, tmp_path / "data")
-    workshop = await open_workshop(tmp_path / "data", f"http://127.0.0.1:{unused_port()}")
-    try:
+    async with _seeded(template, tmp_path) as workshop:
         error = await _refused(workshop, path, {})
-    finally:
-        await asyncio.wait_for(workshop.close(), TIMEOUT)
     [problem] = error.problems
     assert (problem.line, problem.column, problem.field_path) == (8, 11, "documents[1].path")
     assert "'scan.pdf' is not a readable PDF" in problem.message
@@ -115,9 +120,7 @@ async def test_the_last_super_admin_cannot_be_demoted_by_a_file(template: Path, 
     path = tmp_path / "class.yaml"
     path.write_text("version: 1\nworkshop: {name: Demotion}\nusers:\n  - {username: newcomer}\n"
                     "  - username: boss\n    role: admin\n", encoding="utf-8")
-    shutil.copytree(template, tmp_path / "data")
-    workshop = await open_workshop(tmp_path / "data", f"http://127.0.0.1:{unused_port()}")
-    try:
+    async with _seeded(template, tmp_path) as workshop:
         async with workshop.ctx.db.transaction() as session:
             await UserRepository(session).add(username="boss", display_name="Boss", role=Role.SUPER_ADMIN,
                                               status=AccountStatus.ACTIVE, password_hash=None)
@@ -125,8 +128,6 @@ async def test_the_last_super_admin_cannot_be_demoted_by_a_file(template: Path, 
         promoted = path.read_text(encoding="utf-8") + "  - {username: heir, role: super_admin}\n"
         path.write_text(promoted, encoding="utf-8")
         result = await run_import(workshop, path)  # another super_admin in the same file makes it fine
-    finally:
-        await asyncio.wait_for(workshop.close(), TIMEOUT)
     [problem] = error.problems
     assert (problem.line, problem.column, problem.field_path) == (6, 11, "users[1].role")
     assert "'boss' is the last active super_admin" in problem.message
@@ -137,13 +138,9 @@ async def test_an_embedding_model_that_is_not_one_is_a_problem_at_its_entry(temp
     path = tmp_path / "class.yaml"
     path.write_text("version: 1\nworkshop: {name: Wrong model}\nmodels: [{name: llama3.2:1b}]\nvector_dbs:\n"
                     "  - {name: Notes, embedding_model: llama3.2:1b}\n", encoding="utf-8")
-    shutil.copytree(template, tmp_path / "data")
     with FakeOllama() as fake:
-        workshop = await open_workshop(tmp_path / "data", fake.url)
-        try:
+        async with _seeded(template, tmp_path, fake.url) as workshop:
             error = await _refused(workshop, path, {})
-        finally:
-            await asyncio.wait_for(workshop.close(), TIMEOUT)
     [problem] = error.problems
     assert (problem.line, problem.column, problem.field_path) == (5, 36, "vector_dbs[0].embedding_model")
     assert "llama3.2:1b is not an embedding model" in problem.message
