@@ -34,6 +34,7 @@ from workshop_tui.ollama.types import model_key, normalize_model_name
 from workshop_tui.services.workshop_file import export_sections as sections
 from workshop_tui.services.workshop_file.export_state import ExportState, line, optional_text, put
 from workshop_tui.services.workshop_file.plan import WorkshopInfo
+from workshop_tui.services.workshop_file.state import read_grants
 from workshop_tui.storage.database import Database
 from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.users import UserRepository
@@ -83,12 +84,13 @@ async def read_models(state: ExportState) -> None:
         entry: dict[str, Any] = {"name": name, "pull": model.enabled, "enabled": model.enabled}
         put(entry, "description", optional_text(model.description))
         state.models[model_key(name)] = entry
+        state.model_names[model.id] = name
 
 
 async def user_entries(state: ExportState, users: list[User]) -> list[dict[str, Any]]:
     """Users with their grants by name; never a password or a hash (the repository returns neither)."""
-    repo = UserRepository(state.session)
-    names = {m.id: normalize_model_name(line(m.name)) for m in await ModelRepository(state.session).list()}
+    model_grants, tool_grants = await read_grants(state.session)
+    names = state.model_names
     entries: list[dict[str, Any]] = []
     for user in users:
         entry: dict[str, Any] = {"username": line(user.username)}
@@ -99,8 +101,8 @@ async def user_entries(state: ExportState, users: list[User]) -> list[dict[str, 
             entry["status"] = user.status.value
         if user.role is Role.FAMILY:
             entry["guardian"] = state.username(user.guardian_id)
-        entry["models"] = sorted(names[i] for i in await repo.model_ids(user.id) if i in names)
-        entry["tools"] = sorted(state.tools[i] for i in await repo.tool_ids(user.id) if i in state.tools)
+        entry["models"] = sorted(names[i] for i in model_grants.get(user.id, ()) if i in names)
+        entry["tools"] = sorted(state.tools[i] for i in tool_grants.get(user.id, ()) if i in state.tools)
         put(entry, "notes", optional_text(user.admin_notes))
         quota = {"messages_per_day": user.quota_messages_per_day, "tokens_per_day": user.quota_tokens_per_day,
                  "concurrent_generations": user.quota_concurrent_generations}

@@ -7,12 +7,13 @@ vector DB and, when it still uses one unchanged, its prompt.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from workshop_tui.domain.enums import JobStatus, MessageStatus, Role, ToolKind, Visibility
-from workshop_tui.domain.models import Prompt
-from workshop_tui.services.access import ADMINS, Kind
+from workshop_tui.domain.enums import JobStatus, MessageStatus, ToolKind
+from workshop_tui.domain.models import Conversation, Message, Prompt
+from workshop_tui.services.access import Kind
 from workshop_tui.services.workshop_file.export_state import (
     ExportState,
     line,
@@ -21,9 +22,10 @@ from workshop_tui.services.workshop_file.export_state import (
     text,
     unique_titles,
 )
+from workshop_tui.services.workshop_file.references import Account, may_read
+from workshop_tui.services.workshop_file.state import latest_jobs
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.documents import DocumentRepository
-from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.storage.repositories.prompts import PromptRepository
 from workshop_tui.storage.repositories.rag_systems import RagSystemRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
@@ -49,14 +51,6 @@ def cleaned(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [cleaned(v) for v in value]
     return text(value) if isinstance(value, str) else value
-
-
-def _readable(state: ExportState, reader: str | None, owner: str | None, visibility: Visibility) -> bool:
-    """Whether the loader will let ``reader`` (None: the operator) use an entry of the file."""
-    role = next((u.role for u in state.users.values() if u.username == reader), None)
-    if reader is None or reader == owner or role in ADMINS or visibility is Visibility.PUBLIC:
-        return True
-    return visibility is Visibility.CLASS and role is not Role.GUEST
 
 
 async def vector_db_names(state: ExportState) -> list[Any]:
@@ -134,11 +128,11 @@ async def document_entries(state: ExportState) -> list[dict[str, Any]]:
     found = sorted(await repo.list_readable(None, None),
                    key=lambda d: (line(d.title), state.username(d.creator_id) or "", d.id))
     titles = unique_titles([(d.id, line(d.title)) for d in found], "document", state)
+    texts = await repo.texts(d.id for d in found)
     entries: list[dict[str, Any]] = []
     for summary in found:
         title = titles[summary.id]
-        document = await repo.get(summary.id)
-        body = text(document.text if document is not None else "")
+        body = text(texts.pop(summary.id, None))  # popped: the raw text is dropped once cleaned
         if not body.strip():
             state.note(f"the document {title!r} has no text; it is not exported")
             continue
@@ -153,9 +147,10 @@ async def document_entries(state: ExportState) -> list[dict[str, Any]]:
 
 async def vector_db_entries(state: ExportState, found: list[Any]) -> list[dict[str, Any]]:
     """Vector DBs with the titles of the documents whose latest embedding job into them is done."""
-    latest: dict[tuple[int, int], JobStatus] = {}
-    for job in await EmbeddingJobRepository(state.session).list():  # oldest first: the last one wins
-        latest[(job.vector_db_id, job.document_id)] = job.status
+    done_in: dict[int, list[str]] = defaultdict(list)
+    for (document_id, vector_db_id), job in (await latest_jobs(state.session)).items():
+        if job.status is JobStatus.DONE and document_id in state.documents:
+            done_in[vector_db_id].append(state.documents[document_id])
     entries: list[dict[str, Any]] = []
     for vdb in found:
         name = state.vector_dbs[vdb.id]
@@ -163,9 +158,7 @@ async def vector_db_entries(state: ExportState, found: list[Any]) -> list[dict[s
                                                                                   f"the vector DB {name!r}")}
         state.owned(entry, vdb.creator_id, Kind.VECTOR_DB, vdb.visibility, f"the vector DB {name!r}")
         put(entry, "description", optional_text(vdb.description))
-        done = [state.documents[d] for (v, d), status in latest.items()
-                if v == vdb.id and status is JobStatus.DONE and d in state.documents]
-        put(entry, "documents", sorted(done))
+        put(entry, "documents", sorted(done_in.get(vdb.id, ())))
         entries.append(entry)
     return entries
 
@@ -175,6 +168,8 @@ async def rag_entries(state: ExportState) -> list[dict[str, Any]]:
     found = sorted(await RagSystemRepository(state.session).list_readable(None, None),
                    key=lambda r: (line(r.name), r.id))
     names = unique_titles([(r.id, line(r.name)) for r in found], "RAG system", state, max_len=NAME_MAX)
+    # The loader's own check of a link: the reader is always an exported owner (or None, the operator).
+    accounts = {u.username: Account(u.role, u.status) for u in state.users.values()}
     entries: list[dict[str, Any]] = []
     for rag in found:
         name = names[rag.id]
@@ -192,7 +187,7 @@ async def rag_entries(state: ExportState) -> list[dict[str, Any]]:
         template = text(rag.prompt_template)
         prompt = state.prompts.get(rag.prompt_id) if rag.prompt_id is not None else None
         if prompt is not None and state.prompt_templates.get(rag.prompt_id) == template \
-                and _readable(state, entry.get("owner"), *state.prompt_owners[prompt]):
+                and may_read(entry.get("owner"), accounts, *state.prompt_owners[prompt]):
             entry["prompt"] = prompt
         else:
             entry["prompt_template"] = template
@@ -203,16 +198,24 @@ async def rag_entries(state: ExportState) -> list[dict[str, Any]]:
 async def conversation_entries(state: ExportState) -> list[dict[str, Any]]:
     """Every exported user's conversations, by owner and then age, each with its messages in order."""
     repo = ConversationRepository(state.session)
+    chats: dict[int, list[Conversation]] = defaultdict(list)
+    for chat in await repo.list_for_users(list(state.users)):  # newest activity first: each user's cap keeps the newest
+        if len(chats[chat.user_id]) < CONVERSATIONS_PER_USER:
+            chats[chat.user_id].append(chat)
+    kept = {chat.id for found in chats.values() for chat in found}
+    messages_of: dict[int, list[Message]] = defaultdict(list)
+    for message in await repo.messages_for_users(list(state.users)):  # by conversation, then oldest first
+        if message.conversation_id in kept:
+            messages_of[message.conversation_id].append(message)
     entries: list[dict[str, Any]] = []
     for user in sorted(state.users.values(), key=lambda u: u.username):
-        found = await repo.list_for_user(user.id, limit=CONVERSATIONS_PER_USER)
-        for chat in sorted(found, key=lambda c: (stamp(c.created_at) or "", c.id)):
+        for chat in sorted(chats.get(user.id, ()), key=lambda c: (stamp(c.created_at) or "", c.id)):
             entry: dict[str, Any] = {"owner": user.username, "title": line(chat.title) or "New conversation",
                                      "model": line(chat.model)}
             put(entry, "system_prompt", optional_text(chat.system_prompt))
             put(entry, "created", stamp(chat.created_at))
             messages = []
-            for message in await repo.messages(chat.id):
+            for message in messages_of.pop(chat.id, ()):
                 item: dict[str, Any] = {"role": message.role.value, "content": text(message.content)}
                 put(item, "model", line(message.model))
                 status = MessageStatus.INTERRUPTED if message.status is MessageStatus.STREAMING else message.status

@@ -54,6 +54,8 @@ class ExportState:
     """Exported accounts by id."""
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Model entries by model key."""
+    model_names: dict[int, str] = field(default_factory=dict)
+    """Exported (normalized) catalogue model names by id, for the users' grants."""
     tools: dict[int, str] = field(default_factory=dict)
     prompts: dict[int, str] = field(default_factory=dict)
     prompt_templates: dict[int, str] = field(default_factory=dict)

@@ -134,7 +134,7 @@ def _owner(ctx: Context, plan: Owned, section: str, accounts: dict[str, Account]
     return plan
 
 
-def _may_read(reader: str | None, accounts: dict[str, Account], owner: str | None, visibility: Visibility) -> bool:
+def may_read(reader: str | None, accounts: dict[str, Account], owner: str | None, visibility: Visibility) -> bool:
     """Mirrors access.can_read for entries of the file; None as reader is the operator."""
     account = accounts.get(reader) if reader is not None else None
     if reader is None or account is None or account.role in ADMINS or reader == owner:
@@ -161,7 +161,7 @@ class _Links:
 
     def _refused(self, path: str, reader: str | None, what: str, target: Linked | None) -> bool:
         """Report and return True when ``reader`` may not read ``target`` (an entry of this file)."""
-        if target is None or _may_read(reader, self.accounts, target.owner, target.visibility):
+        if target is None or may_read(reader, self.accounts, target.owner, target.visibility):
             return False
         owner = repr(target.owner) if target.owner else "the operator"
         self.ctx.problems.add(path, f"{what} is {target.visibility} and owned by {owner}, so {reader!r} may not use "

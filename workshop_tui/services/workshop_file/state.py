@@ -74,6 +74,26 @@ class DbState:
         return {vdb for doc, vdb in self.jobs if doc == document_id}
 
 
+async def read_grants(session: AsyncSession) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Every user's granted model ids and tool ids (user id → ids), one select per grant table;
+    a user without grants is absent."""
+    models: dict[int, set[int]] = defaultdict(set)
+    for user_id, model_id in (await session.execute(select(user_allowed_models))).all():
+        models[user_id].add(model_id)
+    tools: dict[int, set[int]] = defaultdict(set)
+    for user_id, tool_id in (await session.execute(select(user_allowed_tools))).all():
+        tools[user_id].add(tool_id)
+    return dict(models), dict(tools)
+
+
+async def latest_jobs(session: AsyncSession) -> dict[tuple[int, int], EmbeddingJob]:
+    """The latest embedding job of each (document id, vector DB id) pair."""
+    latest: dict[tuple[int, int], EmbeddingJob] = {}
+    for job in await EmbeddingJobRepository(session).list():  # oldest first: later jobs replace earlier
+        latest[(job.document_id, job.vector_db_id)] = job
+    return latest
+
+
 async def read_state(session: AsyncSession, *, with_conversations: bool = False) -> DbState:
     """Everything an import compares against, in one session (a class is hundreds of rows, not millions);
     the conversations' keys only when the file has conversations."""
@@ -85,13 +105,9 @@ async def read_state(session: AsyncSession, *, with_conversations: bool = False)
     state.tools = {t.name: t for t in await ToolRepository(session).list()}
     tool_names = {t.id: t.name for t in state.tools.values()}
     model_names = {m.id: m.name for m in state.models.values()}
-    models: dict[int, set[str]] = defaultdict(set)
-    for user_id, model_id in (await session.execute(select(user_allowed_models))).all():
-        models[user_id].add(model_names[model_id])
-    tools: dict[int, set[str]] = defaultdict(set)
-    for user_id, tool_id in (await session.execute(select(user_allowed_tools))).all():
-        tools[user_id].add(tool_names[tool_id])
-    state.model_grants, state.tool_grants = dict(models), dict(tools)
+    model_grants, tool_grants = await read_grants(session)
+    state.model_grants = {user_id: {model_names[i] for i in ids} for user_id, ids in model_grants.items()}
+    state.tool_grants = {user_id: {tool_names[i] for i in ids} for user_id, ids in tool_grants.items()}
     for prompt in await PromptRepository(session).list_readable(None, None):
         state.prompts[state.owned_key(prompt)] = prompt
     for document in await DocumentRepository(session).list_readable(None, None, order=[]):
@@ -100,8 +116,7 @@ async def read_state(session: AsyncSession, *, with_conversations: bool = False)
             state.documents[key] = document  # the oldest of same-titled copies is the one a file means
     state.vector_dbs = {v.name: v for v in await VectorDbRepository(session).list_all()}
     state.rag_systems = {r.name: r for r in await RagSystemRepository(session).list_readable(None, None)}
-    for job in await EmbeddingJobRepository(session).list():  # oldest first: later jobs replace earlier
-        state.jobs[(job.document_id, job.vector_db_id)] = job
+    state.jobs = await latest_jobs(session)
     if with_conversations:
         from workshop_tui.services.workshop_file.diff_conversations import read_conversations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -55,6 +55,25 @@ class ConversationRepository:
             select(ConversationRow).where(ConversationRow.user_id == user_id)
             .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc()).limit(limit))
         return [await self._domain(row) for row in rows]
+
+    async def list_for_users(self, user_ids: Collection[int]) -> list[Conversation]:
+        """Every conversation of these users, newest activity first, in one statement of plain table
+        rows; without their tool ids (``tool_ids`` is empty), for bulk reads such as an export."""
+        if not user_ids:
+            return []
+        rows = (await self.session.execute(
+            select(_CONVERSATIONS).where(_CONVERSATIONS.c.user_id.in_(sorted(set(user_ids))))
+            .order_by(_CONVERSATIONS.c.updated_at.desc(), _CONVERSATIONS.c.id.desc()))).all()
+        return [to_domain(Conversation, row, tool_ids=()) for row in rows]
+
+    async def messages_for_users(self, user_ids: Collection[int]) -> list[Message]:
+        """Every message of these users' conversations, ordered by (conversation id, id), in one statement."""
+        if not user_ids:
+            return []
+        query = (select(_MESSAGES).join(_CONVERSATIONS, _CONVERSATIONS.c.id == _MESSAGES.c.conversation_id)
+                 .where(_CONVERSATIONS.c.user_id.in_(sorted(set(user_ids))))
+                 .order_by(_MESSAGES.c.conversation_id.asc(), _MESSAGES.c.id.asc()))
+        return [to_domain(Message, row) for row in (await self.session.execute(query)).all()]
 
     async def add(self, *, user_id: int, model: str, tool_ids: Iterable[int] = (), **fields: Any) -> Conversation:
         row = ConversationRow(user_id=user_id, model=model, **fields)
