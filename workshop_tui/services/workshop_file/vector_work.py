@@ -12,13 +12,14 @@ says so, and ``workshop-tui import FILE`` once more finishes the work.
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import Distance, JobStatus
 from workshop_tui.domain.errors import WorkshopError
 from workshop_tui.services.embedding_jobs import EmbeddingJobService
+from workshop_tui.services.embedding_runner import TERMINAL, TOPIC_STATUS
+from workshop_tui.services.events import Event
 from workshop_tui.services.workshop_file.changes import Change
 from workshop_tui.services.workshop_file.result import ImportResult, JobOutcome, Progress
 from workshop_tui.services.workshop_file.writer import Written
@@ -27,8 +28,7 @@ from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobReposit
 from workshop_tui.vectors import VectorStore
 
 log = get_logger(__name__)
-TERMINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
-POLL_S = 1.0  # events carry progress; the database is read this often in case one was missed
+POLL_S = 1.0  # status events say when a job ended; the database is read this often in case one was missed
 
 
 def _again(source: str) -> str:
@@ -65,40 +65,61 @@ async def run_jobs(db: Database, jobs: EmbeddingJobService, written: Written, re
         return
     status: dict[int, JobStatus] = {}
     deadline = time.monotonic() + timeout_s
-    async with jobs.ctx.events.subscribe("job") as events:
+    async with jobs.ctx.events.subscribe(TOPIC_STATUS) as events:  # status changes only, not per-chunk progress
         names: dict[int, Change] = {}
         for queued in written.jobs:  # the rows are queued already: submit finds each and starts its task
             job = await jobs.submit(queued.document_id, queued.vector_db_id, None)
             names[job.id] = queued.change
         total = len(names)
+        stale = True  # read the database: at the start, when one of ours ended, or every POLL_S anyway
+        read_at = 0.0
         while True:
-            for job_id, state in (await _statuses(db, list(names))).items():
-                if state in TERMINAL and job_id not in status:
-                    status[job_id] = state
-                    change = names[job_id]
-                    progress.advance(f"embedding {change.name}", len(status), total)
+            if stale or time.monotonic() - read_at >= POLL_S:
+                unfinished = [job_id for job_id in names if job_id not in status]
+                found = await _statuses(db, unfinished)
+                read_at = time.monotonic()
+                stale = False
+                for job_id in unfinished:
+                    state = found.get(job_id, JobStatus.CANCELLED)
+                    if state in TERMINAL:
+                        status[job_id] = state
+                        change = names[job_id]
+                        progress.advance(f"embedding {change.name}", len(status), total)
             if len(status) == total:
                 break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            with contextlib.suppress(TimeoutError):
-                await events.get(min(POLL_S, remaining))
+            dropped = events.dropped
+            try:
+                stale = _ended(await events.get(min(POLL_S, remaining)), names, status)
                 while events.pending():
-                    await events.get(0)
+                    stale = _ended(await events.get(0), names, status) or stale
+            except TimeoutError:
+                stale = True  # a quiet second: read in case an event was missed
+            stale = stale or events.dropped != dropped
     await _outcomes(db, names, result, source, timeout_s)
     done = sum(j.status is JobStatus.DONE for j in result.jobs)
     progress.step(f"embedding finished: {done} of {len(result.jobs)} job(s) done")
 
 
+def _ended(event: Event, names: dict[int, Change], status: dict[int, JobStatus]) -> bool:
+    """Whether the event says one of this import's unfinished jobs reached a terminal status."""
+    job_id = event.data.get("job_id")
+    if job_id not in names or job_id in status:
+        return False
+    try:
+        return JobStatus(event.data.get("status")) in TERMINAL
+    except ValueError:
+        return True  # an unexpected status: let the database say
+
+
 async def _statuses(db: Database, ids: list[int]) -> dict[int, JobStatus]:
+    """The status of each still existing job among `ids`, in one query; none if there are no ids."""
+    if not ids:
+        return {}
     async with db.reading() as session:
-        repo = EmbeddingJobRepository(session)
-        found = {}
-        for job_id in ids:
-            job = await repo.get(job_id)
-            found[job_id] = job.status if job is not None else JobStatus.CANCELLED
-        return found
+        return await EmbeddingJobRepository(session).statuses(ids)
 
 
 async def _outcomes(db: Database, names: dict[int, Change], result: ImportResult, source: str,
@@ -109,7 +130,7 @@ async def _outcomes(db: Database, names: dict[int, Change], result: ImportResult
             job = await repo.get(job_id)
             status = job.status if job is not None else JobStatus.CANCELLED
             result.jobs.append(JobOutcome(change.extra["vector_db"], change.extra["document"][1], status,
-                                          job.chunks_done if job else 0, job.error if job else "deleted meanwhile"))
+                                          job.error if job else "deleted meanwhile"))
     failed = [j for j in result.jobs if j.status is not JobStatus.DONE]
     if not failed:
         return

@@ -28,6 +28,15 @@ class EmbeddingJobRepository:
         row = await self.session.get(EmbeddingJobRow, job_id, populate_existing=True)
         return to_domain(EmbeddingJob, row) if row is not None else None
 
+    async def statuses(self, job_ids: Collection[int]) -> dict[int, JobStatus]:
+        """The status of each of these jobs that still exists, in one query (a deleted job is absent)."""
+        if not job_ids:
+            return {}
+        rows = await self.session.execute(
+            select(EmbeddingJobRow.id, EmbeddingJobRow.status).where(EmbeddingJobRow.id.in_(list(job_ids)))
+        )
+        return {job_id: JobStatus(status) for job_id, status in rows}
+
     async def add(self, **fields: Any) -> EmbeddingJob:
         row = EmbeddingJobRow(**{k: stored(v) for k, v in fields.items()})
         self.session.add(row)
