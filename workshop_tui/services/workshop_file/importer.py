@@ -233,12 +233,11 @@ class ImportService:
         if new and hash_them:
             self.progress.step(f"hashing the passwords of {new} new account(s)")
 
-        async def stored_hash(username: str) -> str | None:
+        async def stored_hashes(usernames: list[str]) -> dict[str, str | None]:
             async with self.workshop.ctx.db.reading() as session:
-                found = await UserRepository(session).password_hash(username)
-            return found[1] if found else None
+                return await UserRepository(session).password_hashes(usernames)
 
-        await prepare_passwords(plan, state, self.workshop.accounts.passwords, stored_hash, prepared,
+        await prepare_passwords(plan, state, self.workshop.accounts.passwords, stored_hashes, prepared,
                                 hash_them=hash_them, progress=self.progress)
 
     async def _vector_work(self, path: Path, written: Written, result: ImportResult) -> None:

@@ -78,15 +78,18 @@ async def _text_of(document: DocumentPlan, limits: ExtractionLimits) -> Document
     return DocumentText(text, hashlib.sha256(data).hexdigest(), document.content_type, len(data), None, "paste", None)
 
 
-StoredHash = Callable[[str], Awaitable[str | None]]
+StoredHashes = Callable[[list[str]], Awaitable[dict[str, str | None]]]
 
 
-async def prepare_passwords(plan: WorkshopPlan, state: DbState, passwords: Passwords, stored_hash: StoredHash,
+async def prepare_passwords(plan: WorkshopPlan, state: DbState, passwords: Passwords, stored_hashes: StoredHashes,
                             prepared: Prepared, *, hash_them: bool, progress: Progress) -> None:
     """Generate passwords for new accounts only; find which existing accounts the file gives a new
     password (verified against the stored hash, so an unchanged one is not rewritten); hash what
-    will be written. ``hash_them`` is False for a dry run, which writes nothing."""
+    will be written. ``hash_them`` is False for a dry run, which writes nothing.
+
+    ``stored_hashes`` reads the hashes of the given usernames at once (keyed by lowercase username)."""
     length = max(20, passwords.min_length)
+    changed = await _changed_passwords(plan, state, passwords, stored_hashes)
     to_hash: dict[str, SecretStr] = {}
     for user in plan.users:
         secret = user.password.secret
@@ -97,11 +100,9 @@ async def prepare_passwords(plan: WorkshopPlan, state: DbState, passwords: Passw
                     prepared.generated[user.username] = secret
             if secret is not None:
                 to_hash[user.username] = secret
-        elif secret is not None:
-            current = await stored_hash(user.username)
-            if current is None or not await passwords.verify(current, secret):
-                prepared.password_changes.add(user.username)
-                to_hash[user.username] = secret
+        elif secret is not None and user.username in changed:
+            prepared.password_changes.add(user.username)
+            to_hash[user.username] = secret
     if not hash_them or not to_hash:
         return
     done = 0
@@ -113,6 +114,24 @@ async def prepare_passwords(plan: WorkshopPlan, state: DbState, passwords: Passw
         progress.advance("hashing passwords", done, len(to_hash))
 
     await asyncio.gather(*(one(name, secret) for name, secret in to_hash.items()))
+
+
+async def _changed_passwords(plan: WorkshopPlan, state: DbState, passwords: Passwords,
+                             stored_hashes: StoredHashes) -> set[str]:
+    """The existing accounts whose password in the file differs from the stored one: the hashes are
+    read in one query, then verified together (the argon2 pool bounds how many run at once)."""
+    given = [(u.username, u.password.secret) for u in plan.users
+             if u.username in state.users and u.password.secret is not None]
+    if not given:
+        return set()
+    stored = await stored_hashes([name for name, _ in given])
+
+    async def differs(username: str, secret: SecretStr) -> bool:
+        current = stored.get(username.lower())
+        return current is None or not await passwords.verify(current, secret)
+
+    verdicts = await asyncio.gather(*(differs(name, secret) for name, secret in given))
+    return {name for (name, _), differs_ in zip(given, verdicts, strict=True) if differs_}
 
 
 def check_rules(plan: WorkshopPlan, state: DbState, changes: Changes, problems: Problems) -> None:

@@ -30,6 +30,16 @@ class UserRepository:
         row = await self._row_by_username(username)
         return (to_domain(User, row), row.password_hash) if row else None
 
+    async def password_hashes(self, usernames: Iterable[str]) -> dict[str, str | None]:
+        """The stored hash of each of these accounts that exists, by (lowercase) username, in one query."""
+        names = sorted({name.lower() for name in usernames})
+        if not names:
+            return {}
+        rows = await self.session.execute(
+            select(UserRow.username, UserRow.password_hash).where(UserRow.username.in_(names))
+        )
+        return {username: password_hash for username, password_hash in rows}
+
     async def _row_by_username(self, username: str) -> UserRow | None:
         result = await self.session.execute(select(UserRow).where(UserRow.username == username.lower()))
         return result.scalar_one_or_none()
