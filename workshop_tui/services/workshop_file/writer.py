@@ -25,9 +25,10 @@ from workshop_tui.services.access import OPERATOR
 from workshop_tui.services.tools.kinds import spec_for
 from workshop_tui.services.workshop_file.changes import Change, Changes, Prepared, audit_value
 from workshop_tui.services.workshop_file.diff_conversations import write_conversation
-from workshop_tui.services.workshop_file.diff_people import PASSWORD, QUOTA_COLUMNS
+from workshop_tui.services.workshop_file.diff_people import PASSWORD
 from workshop_tui.services.workshop_file.result import Outcome
 from workshop_tui.services.workshop_file.state import DbState
+from workshop_tui.services.workshop_file.users import QUOTA_KEYS
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
@@ -45,7 +46,6 @@ AUTH_FIELDS = {"role", "status", "models", "tools", "guardian", PASSWORD}
 
 @dataclass(frozen=True)
 class QueuedJob:
-    job_id: int
     document_id: int
     vector_db_id: int
     change: Change
@@ -132,7 +132,7 @@ class Writer:
                 user = await repo.add(username=change.name, display_name=wanted["display_name"], role=wanted["role"],
                                       status=wanted["status"], password_hash=password_hash, email=wanted.get("email"),
                                       admin_notes=wanted.get("notes"), approved_at=self.now if active else None,
-                                      **{f"quota_{c}": wanted.get(f"quota_{c}") for c in QUOTA_COLUMNS})
+                                      **{f"quota_{c}": wanted.get(f"quota_{c}") for c in QUOTA_KEYS})
                 self.user_ids[change.name] = user.id
             elif change.outcome is Outcome.UPDATE:
                 columns = {("admin_notes" if k == "notes" else k): wanted[k] for k in change.before
@@ -147,21 +147,31 @@ class Writer:
 
     async def _grants_and_audit(self, changes: list[Change]) -> None:
         repo = UserRepository(self.session)
+        changes = [c for c in changes if c.outcome in (Outcome.CREATE, Outcome.UPDATE)]
+        model_names: set[str] = set()
+        tool_names: set[str] = set()
         for change in changes:
-            if change.outcome not in (Outcome.CREATE, Outcome.UPDATE):
-                continue
+            stated = change.wanted if change.outcome is Outcome.CREATE else change.before
+            if "models" in stated:
+                model_names.update(change.wanted["models"])
+            if "tools" in stated:
+                tool_names.update(change.wanted["tools"])
+        # every name resolved once (the tools written above included), then looked up per account
+        models = await ModelRepository(self.session).by_names(model_names) if model_names else {}
+        model_ids = {name: model.id for name, model in models.items()}
+        tool_ids = await ToolRepository(self.session).ids_by_name(tool_names)
+        for change in changes:
             user_id = self.user_ids[change.name]
             stated = change.wanted if change.outcome is Outcome.CREATE else change.before
             if "guardian" in stated:
                 guardian = change.wanted["guardian"]
                 await repo.update(user_id, guardian_id=self.owner_id(guardian) if guardian else None)
             if "models" in stated:
-                found = await ModelRepository(self.session).by_names(change.wanted["models"])
-                await repo.set_model_ids(user_id, [m.id for m in found.values()])
+                names = dict.fromkeys(change.wanted["models"])  # as the query did, each model once
+                await repo.set_model_ids(user_id, [model_ids[name] for name in names if name in model_ids])
             if "tools" in stated:
-                tools = ToolRepository(self.session)
-                ids = [t.id for name in change.wanted["tools"] if (t := await tools.get_by_name(name)) is not None]
-                await repo.set_tool_ids(user_id, ids)
+                names = dict.fromkeys(change.wanted["tools"])
+                await repo.set_tool_ids(user_id, [tool_ids[name] for name in names if name in tool_ids])
             await self.record(change, user_id)
 
     async def _prompts(self, changes: list[Change]) -> None:
@@ -277,10 +287,10 @@ class Writer:
             vdb_id = self._vector_db_id(change.extra["vector_db"])
             document_id = document_ids[change.extra["document"]]
             assert vdb_id is not None
-            active = await repo.active_for(document_id, vdb_id)  # resumed rather than doubled
-            job = active or await repo.add(document_id=document_id, vector_db_id=vdb_id, requested_by_id=None,
-                                           status=JobStatus.QUEUED)
-            self.written.jobs.append(QueuedJob(job.id, document_id, vdb_id, change))
+            if await repo.active_for(document_id, vdb_id) is None:  # an active one is resumed rather than doubled
+                await repo.add(document_id=document_id, vector_db_id=vdb_id, requested_by_id=None,
+                               status=JobStatus.QUEUED)
+            self.written.jobs.append(QueuedJob(document_id, vdb_id, change))
 
     async def _summary(self, changes: Changes) -> None:
         """One record of the import itself, only when it changed something (a re-import adds no noise)."""

@@ -25,6 +25,14 @@ class ToolRepository:
         row = await self.session.scalar(select(ToolRow).where(ToolRow.name == name))
         return to_domain(Tool, row) if row else None
 
+    async def ids_by_name(self, names: Iterable[str]) -> dict[str, int]:
+        """The id of each of these tools that exists, by name, in one query."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(select(ToolRow.name, ToolRow.id).where(ToolRow.name.in_(wanted)))
+        return {name: tool_id for name, tool_id in rows}
+
     async def by_ids(self, ids: Iterable[int]) -> dict[int, Tool]:
         rows = await self.session.scalars(select(ToolRow).where(ToolRow.id.in_(list(ids))))
         return {row.id: to_domain(Tool, row) for row in rows}
