@@ -16,6 +16,7 @@ BAR_WIDTH = 10
 
 
 def is_terminal(stream: TextIO) -> bool:
+    """True for a terminal; False for a pipe, a file, or a stream that is closed or has no isatty."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

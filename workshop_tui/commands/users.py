@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from workshop_tui.commands.common import settings_from
+from workshop_tui.commands.progress import is_terminal
 from workshop_tui.config.settings import Settings
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Invalid
@@ -78,10 +79,7 @@ def read_password(args: argparse.Namespace, min_length: int) -> tuple[str, bool]
 
 
 def _interactive() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdin)
 
 
 async def add(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ and tab are refused (the exporter strips them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from workshop_tui.domain.enums import MessageRole, MessageStatus
@@ -77,9 +77,6 @@ def _created(entry: Entry) -> datetime | None:
             when = datetime.fromisoformat(value.strip())
         except ValueError:
             when = None
-    elif isinstance(value, date):
-        entry.fail("created", f"expected a date and time such as '2026-03-10T21:30:00Z', got {describe(value)}")
-        return None
     if when is None:
         entry.fail("created", f"expected a date and time such as '2026-03-10T21:30:00Z', got {describe(value)}")
         return None

@@ -21,6 +21,7 @@ from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Document, VectorDb
 from workshop_tui.domain.templates import TemplateVariable
 from workshop_tui.domain.text import normalize_text
+from workshop_tui.services.embedding_jobs import ACTIVE
 from workshop_tui.services.prompts import stored_variable
 from workshop_tui.services.rag import DEFAULT_TEMPLATE, check_rag_template
 from workshop_tui.services.workshop_file.changes import Change, Changes, Prepared, settle
@@ -31,7 +32,6 @@ from workshop_tui.services.workshop_file.problems import join
 from workshop_tui.services.workshop_file.result import Outcome
 from workshop_tui.services.workshop_file.state import DbState, OwnedKey
 
-ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 WAITS = "waits for Ollama: --skip-vectors"
 
 
@@ -108,7 +108,6 @@ def _vector_db(vdb: VectorDbPlan, state: DbState, prepared: Prepared, changes: C
     if not prepared.skip_vectors and (wanted["embedding_model"] != existing.embedding_model
                                       or vdb.name in prepared.missing_collections):
         change.extra["new_collection"] = True
-        change.extra["old_collection"] = existing.collection_name
         if vdb.name in prepared.missing_collections and "embedding_model" not in change.before:
             change.before["collection"] = "missing"
             change.wanted["collection"] = "recreated"
@@ -237,7 +236,7 @@ def _job(vdb: Change, key: OwnedKey, state: DbState, prepared: Prepared, changes
     elif latest is None:
         why = "never embedded"
     elif latest.status in ACTIVE:
-        why, change.extra["resume"] = "resumed", latest.id
+        why = "resumed"
     elif latest.status is not JobStatus.DONE:
         why = f"last job {latest.status}"
     if why is not None:

@@ -26,8 +26,8 @@ from workshop_tui.services.workshop_file.changes import Change, Prepared, settle
 from workshop_tui.services.workshop_file.plan import ModelPlan, UserPlan, WorkshopPlan
 from workshop_tui.services.workshop_file.result import Outcome
 from workshop_tui.services.workshop_file.state import DbState
+from workshop_tui.services.workshop_file.users import QUOTA_KEYS
 
-QUOTA_COLUMNS = ("messages_per_day", "tokens_per_day", "concurrent_generations")
 PASSWORD, HIDDEN, CHANGED = "password", "(not shown)", "(changed)"
 
 
@@ -75,7 +75,7 @@ def _wanted(user: UserPlan, existing: User | None, skipped_tools: set[str]) -> d
     if user.notes is not None:
         wanted["notes"] = check_notes(user.notes)
     if user.quota is not None:
-        for column in QUOTA_COLUMNS:
+        for column in QUOTA_KEYS:
             wanted[f"quota_{column}"] = getattr(user.quota, column)
     if user.models is not None:
         wanted["models"] = sorted(user.models)
@@ -101,7 +101,7 @@ def _user(user: UserPlan, state: DbState, prepared: Prepared, skipped_tools: set
                "guardian": state.username(existing.guardian_id), "email": existing.email,
                "notes": existing.admin_notes, "models": sorted(state.model_grants.get(existing.id, ())),
                "tools": sorted(state.tool_grants.get(existing.id, ()))}
-    current.update({f"quota_{c}": getattr(existing, f"quota_{c}") for c in QUOTA_COLUMNS})
+    current.update({f"quota_{c}": getattr(existing, f"quota_{c}") for c in QUOTA_KEYS})
     settle(change, current)
     if user.username in prepared.password_changes:
         change.before[PASSWORD] = HIDDEN  # audit records and reports say only that it changed

@@ -88,7 +88,6 @@ class JobOutcome:
     vector_db: str
     document: str
     status: JobStatus
-    chunks: int = 0
     error: str | None = None
 
 
