@@ -14,19 +14,25 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from pathlib import Path
 
 from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Conflict, Forbidden, Invalid
 from workshop_tui.domain.models import Document
-from workshop_tui.domain.text import normalize_text
 from workshop_tui.services.access import ADMINS, Action, Actor, Kind, authorize, can_read
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.document_sources import UploadedFile, list_folder, upload_folder
 from workshop_tui.services.embedding_jobs import EmbeddingJobService
-from workshop_tui.services.extraction import ExtractedText, ExtractionLimits, extract_file, resolve_inside
+from workshop_tui.services.extraction import (
+    ExtractedText,
+    ExtractionLimits,
+    PastedEmpty,
+    PastedTooLong,
+    extract_file,
+    extract_pasted,
+    resolve_inside,
+)
 from workshop_tui.services.knowledge_access import (
     check_new_visibility,
     check_visibility_change,
@@ -84,13 +90,12 @@ class DocumentService:
             raise Invalid(f"must be one of {', '.join(TEXT_TYPES)}", field="content_type")
         if len(text) > self.limits.max_chars * 2:  # refuse the absurd before normalising it
             raise Invalid(f"'{name}' is over the {self.limits.max_chars:,}-character limit", field="text")
-        clean = await asyncio.to_thread(normalize_text, text)
-        data = clean.encode("utf-8")
-        if len(clean) > self.limits.max_chars or len(data) > self.limits.max_bytes:
-            raise Invalid(f"'{name}' is over the {self.limits.max_chars:,}-character limit", field="text")
-        if not clean.strip():
-            raise Invalid(f"'{name}' contains no text", field="text")
-        extracted = ExtractedText(clean, content_type, None, hashlib.sha256(data).hexdigest(), len(data), name)
+        try:
+            extracted = await extract_pasted(text, content_type, self.limits, name=name)
+        except PastedTooLong:
+            raise Invalid(f"'{name}' is over the {self.limits.max_chars:,}-character limit", field="text") from None
+        except PastedEmpty:
+            raise Invalid(f"'{name}' contains no text", field="text") from None
         return await self._save(actor, extracted, name, "paste", None, visibility, replace_id, as_new)
 
     async def import_path(self, actor: Actor, path: str | Path, *, title: str | None = None,

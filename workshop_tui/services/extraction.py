@@ -199,6 +199,31 @@ def _extract_path(path: Path, limits: ExtractionLimits) -> ExtractedText:
     return extract_bytes(_read_limited(path, limits), path.name, limits)
 
 
+class PastedTooLong(Invalid):
+    """A pasted text over the character or byte limit once normalised."""
+
+
+class PastedEmpty(Invalid):
+    """A pasted text with nothing left once control characters are removed."""
+
+
+def _pasted(text: str, content_type: str, limits: ExtractionLimits, name: str) -> ExtractedText:
+    clean = normalize_text(text)
+    data = clean.encode("utf-8")
+    if len(clean) > limits.max_chars or len(data) > limits.max_bytes:
+        raise PastedTooLong(f"over the {limits.max_chars:,}-character limit")
+    if not clean.strip():
+        raise PastedEmpty("contains no text")
+    return ExtractedText(clean, content_type, None, hashlib.sha256(data).hexdigest(), len(data), name)
+
+
+async def extract_pasted(text: str, content_type: str, limits: ExtractionLimits = DEFAULT_LIMITS, *,
+                         name: str = "") -> ExtractedText:
+    """Pasted text normalised, held to the same limits as files and checksummed, off the event loop.
+    Raises PastedTooLong or PastedEmpty, which callers word for their own context."""
+    return await asyncio.to_thread(_pasted, text, content_type, limits, name)
+
+
 async def extract_file(path: Path, limits: ExtractionLimits = DEFAULT_LIMITS) -> ExtractedText:
     """Extract a file on disk in a worker thread. Resolve user-given paths with resolve_inside first."""
     return await asyncio.to_thread(_extract_path, Path(path), limits)

@@ -10,7 +10,6 @@ event loop: document extraction in threads, password hashing in the argon2 pool.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Awaitable, Callable
 
 from pydantic import SecretStr
@@ -18,9 +17,8 @@ from pydantic import SecretStr
 from workshop_tui.domain.enums import AccountStatus, Role, Visibility
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Document, Prompt, User, VectorDb
-from workshop_tui.domain.text import normalize_text
 from workshop_tui.services.access import Actor, can_read
-from workshop_tui.services.extraction import ExtractionLimits, extract_file
+from workshop_tui.services.extraction import ExtractionLimits, PastedEmpty, PastedTooLong, extract_file, extract_pasted
 from workshop_tui.services.passwords import Passwords, generate_password
 from workshop_tui.services.workshop_file.changes import Changes, DocumentText, Prepared
 from workshop_tui.services.workshop_file.content import message_of
@@ -69,13 +67,13 @@ async def _text_of(document: DocumentPlan, limits: ExtractionLimits) -> Document
         extracted = await extract_file(document.path, limits)
         return DocumentText(extracted.text, extracted.checksum, extracted.content_type, extracted.size_bytes,
                             extracted.page_count, "path", extracted.filename)
-    text = await asyncio.to_thread(normalize_text, document.text or "")
-    data = text.encode("utf-8")
-    if not text.strip():
-        raise Invalid("contains no text once control characters are removed")
-    if len(text) > limits.max_chars or len(data) > limits.max_bytes:
-        raise Invalid(f"is over the {limits.max_chars:,}-character limit for one document")
-    return DocumentText(text, hashlib.sha256(data).hexdigest(), document.content_type, len(data), None, "paste", None)
+    try:
+        pasted = await extract_pasted(document.text or "", document.content_type, limits)
+    except PastedEmpty:
+        raise Invalid("contains no text once control characters are removed") from None
+    except PastedTooLong:
+        raise Invalid(f"is over the {limits.max_chars:,}-character limit for one document") from None
+    return DocumentText(pasted.text, pasted.checksum, document.content_type, pasted.size_bytes, None, "paste", None)
 
 
 StoredHashes = Callable[[list[str]], Awaitable[dict[str, str | None]]]
