@@ -16,7 +16,7 @@ and tab are refused (the exporter strips them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from workshop_tui.domain.enums import MessageRole, MessageStatus
@@ -24,7 +24,7 @@ from workshop_tui.services.workshop_file.context import Context
 from workshop_tui.services.workshop_file.fields import Entry, expect_list
 from workshop_tui.services.workshop_file.problems import join
 from workshop_tui.services.workshop_file.users import USERNAME_MAX, model_name
-from workshop_tui.services.workshop_file.values import UNREADABLE, describe
+from workshop_tui.services.workshop_file.values import UNREADABLE, as_utc, describe
 
 CONVERSATION_KEYS: Final = ("owner", "title", "model", "system_prompt", "created", "messages")
 MESSAGE_KEYS: Final = ("role", "content", "model", "status", "created")
@@ -80,7 +80,7 @@ def _created(entry: Entry) -> datetime | None:
     if when is None:
         entry.fail("created", f"expected a date and time such as '2026-03-10T21:30:00Z', got {describe(value)}")
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return as_utc(when)
 
 
 def _message(item: Any, path: str, ctx: Context) -> MessagePlan | None:

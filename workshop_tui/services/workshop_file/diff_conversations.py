@@ -8,7 +8,7 @@ title and model. That is what makes re-importing an exported file add nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from workshop_tui.services.workshop_file.conversations import ConversationPlan
 from workshop_tui.services.workshop_file.plan import WorkshopPlan
 from workshop_tui.services.workshop_file.result import Outcome
 from workshop_tui.services.workshop_file.state import DbState
+from workshop_tui.services.workshop_file.values import as_utc
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.tables import ConversationRow
 
@@ -28,8 +29,7 @@ def stamp(when: datetime | None) -> str:
     """A start time as compared: UTC to the second (SQLite hands times back without their zone)."""
     if when is None:
         return ""
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return when.isoformat(timespec="seconds")
+    return as_utc(when).isoformat(timespec="seconds")
 
 
 async def read_conversations(session: AsyncSession, usernames: dict[int, str]) -> set[ConversationKey]:

@@ -8,7 +8,7 @@ vector DB and, when it still uses one unchanged, its prompt.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from workshop_tui.domain.enums import JobStatus, MessageStatus, ToolKind
@@ -24,6 +24,7 @@ from workshop_tui.services.workshop_file.export_state import (
 )
 from workshop_tui.services.workshop_file.references import Account, may_read
 from workshop_tui.services.workshop_file.state import latest_jobs
+from workshop_tui.services.workshop_file.values import as_utc
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.prompts import PromptRepository
@@ -40,8 +41,7 @@ def stamp(when: datetime | None) -> str | None:
     """A time as ISO 8601 UTC text to the second; a stored time without a zone is UTC already."""
     if when is None:
         return None
-    aware = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def cleaned(value: Any) -> Any:

@@ -66,9 +66,6 @@ class DbState:
             tools=frozenset(self.tools), prompts=frozenset(title for _, title in self.prompts),
             documents=frozenset(title for _, title in self.documents), vector_dbs=frozenset(self.vector_dbs))
 
-    def titled(self, table: dict[OwnedKey, Prompt] | dict[OwnedKey, Document], title: str) -> list[OwnedKey]:
-        return [key for key in table if key[1] == title]
-
     def vector_db_ids_of(self, document_id: int) -> set[int]:
         """Every vector DB the document was ever sent to (where its points may be)."""
         return {vdb for doc, vdb in self.jobs if doc == document_id}

@@ -9,7 +9,7 @@ than text and the fix is almost always to add quotes.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 
@@ -82,3 +82,8 @@ def describe(value: Any, *, show: bool = True) -> str:
 
 def is_scalar(value: Any) -> bool:
     return not isinstance(value, list | dict)
+
+
+def as_utc(when: datetime) -> datetime:
+    """A time in UTC; one without a zone is taken as UTC already (SQLite hands times back without it)."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
