@@ -117,6 +117,15 @@ class _Slot:
     ) -> None:
         self._queue._release(self.ticket)
 
+    def give_back(self) -> None:
+        """Leave the queue or free the slot, whichever the ticket holds now; safe to call at any
+        moment and more than once. For owners that cannot be sure their `async with` ran its exit:
+        a ticket granted while nobody was awaiting it would otherwise hold the slot for ever."""
+        if self.ticket.state == RUNNING:
+            self._queue._release(self.ticket, state=CANCELLED)
+        elif self.ticket.state == WAITING:
+            self._queue._remove_waiting(self.ticket)
+
 
 class FairQueue:
     """Per-host generation slots shared round-robin between users."""

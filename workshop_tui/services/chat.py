@@ -129,9 +129,10 @@ class ChatService(conversations.ConversationService):
                 reservation = None
                 try:
                     reservation = await self.gateway.reserve(f"user:{actor.id}", conversation.model)
-                    async for position in reservation.wait_turn():
-                        await store.task()
-                        yield Queued(position.position)
+                    async with aclosing(reservation.wait_turn()) as turns:
+                        async for position in turns:
+                            await store.task()
+                            yield Queued(position.position)
                     batches = reservation.chat_batches(messages, tools=tools, options=options)
                     async with aclosing(batches) as stream:
                         await store.task()

@@ -9,7 +9,6 @@ stops generating.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,37 +102,41 @@ class Reservation:
         self.model = model
         self._positions: asyncio.Queue[int] = asyncio.Queue()
         self._slot = gateway.queue.slot(user_key, lease.url, on_position=self._positions.put_nowait)
-        self._entered = False
+        self._enter: asyncio.Future[Any] | None = None
+        self._released = False
 
     @property
     def host(self) -> str:
         return self.lease.url
 
     async def wait_turn(self) -> AsyncIterator[QueuePosition]:
-        """Yield each new place in the queue until our turn comes. If the consumer goes away
-        while we wait, the ticket leaves the queue and nothing is held."""
+        """Yield each new place in the queue until our turn comes. However the consumer leaves
+        (closing this iterator, cancelling, or simply dropping it), `release()` gives back whatever
+        the ticket holds by then, so no path can keep a slot."""
         slot, positions = self._slot, self._positions
-        enter = asyncio.ensure_future(slot.__aenter__())
+        self._enter = enter = asyncio.ensure_future(slot.__aenter__())
         try:
             await asyncio.sleep(0)  # let the ticket take its place
             if not enter.done():
                 yield QueuePosition(max(slot.ticket.position, 0))
             while not enter.done():
                 getter = asyncio.ensure_future(positions.get())
-                done, _ = await asyncio.wait({enter, getter}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done and not enter.done():
+                try:
+                    done, _ = await asyncio.wait({enter, getter}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    getter.cancel()
+                if getter in done and not getter.cancelled() and not enter.done():
                     yield QueuePosition(getter.result())
-                getter.cancel()
             enter.result()
-            self._entered = True
         except BaseException:
-            if not enter.done():
-                enter.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await enter
-            elif not enter.cancelled() and enter.exception() is None:
-                self._entered = True
+            self._abandon_wait()
             raise
+
+    def _abandon_wait(self) -> None:
+        enter = self._enter
+        if enter is not None and not enter.done():
+            enter.cancel()  # its own handler leaves the queue when it runs; give_back does it now
+        self._slot.give_back()
 
     def chat(self, messages: Sequence[Mapping[str, Any]], *, tools: Sequence[Mapping[str, Any]] | None = None,
              options: Mapping[str, Any] | None = None, think: bool | str | None = None) -> AsyncIterator[ChatChunk]:
@@ -146,10 +149,14 @@ class Reservation:
         return ChatBatches(self.chat(messages, tools=tools, options=options), name=f"ollama-read-{self.model}")
 
     async def release(self, error: BaseException | None = None) -> None:
-        """Give the queue slot and the host back; a host that could not be reached is marked down."""
-        if self._entered:
-            self._entered = False
-            await self._slot.__aexit__(None, None, None)
+        """Give the queue slot and the host back; a host that could not be reached is marked down.
+
+        Safe whatever state the wait is in (never started, queued, granted but not yet noticed,
+        running) and idempotent."""
+        if self._released:
+            return
+        self._released = True
+        self._abandon_wait()
         self.lease.__exit__(type(error) if error else None, error, None)
         if isinstance(error, Unreachable):
             self.gateway.pool.mark_down(self.lease.url)
