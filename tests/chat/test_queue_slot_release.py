@@ -105,7 +105,7 @@ async def test_cancelling_a_queued_turn_at_many_points_frees_the_slot(world: Cha
                 seen.append(event)
 
         waiter = asyncio.create_task(wait_in_queue())
-        await _wait_until(lambda: bool(seen), "the waiter to queue")
+        await _wait_until(lambda seen=seen: bool(seen), "the waiter to queue")
         release.set()
         for _ in range(turns):
             await asyncio.sleep(0)

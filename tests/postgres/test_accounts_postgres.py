@@ -10,7 +10,7 @@ import pytest
 
 from workshop_tui.config.loader import load_settings
 from workshop_tui.domain.enums import AccountStatus, Role
-from workshop_tui.domain.errors import LimitExceeded
+from workshop_tui.domain.errors import Conflict, LimitExceeded
 from workshop_tui.services.access import OPERATOR
 from workshop_tui.services.accounts import AccountService
 from workshop_tui.services.actors import load_actor
@@ -69,3 +69,25 @@ async def test_usage_counting_under_concurrency_on_postgres(ctx: ServiceContext)
     assert (line.messages, line.prompt_tokens, line.completion_tokens) == (12, 120, 60)
     with pytest.raises(LimitExceeded, match="all 12 messages"):
         await quotas.check(actor, "llama3.2:1b")
+
+
+async def test_two_approvers_at_once_approve_once_on_postgres(ctx: ServiceContext) -> None:
+    passwords = Passwords(ctx.settings.auth, FAST_FOR_TESTS)
+    accounts = AccountService(ctx, passwords=passwords)
+    approvals = ApprovalService(ctx)
+    try:
+        ines = await accounts.add_user(OPERATOR, "ines", Role.INSTRUCTOR, AccountStatus.ACTIVE, None, PASSWORD)
+        ada = await accounts.add_user(OPERATOR, "ada", Role.ADMIN, AccountStatus.ACTIVE, None, PASSWORD)
+        async with ctx.db.reading() as session:
+            ines_actor, ada_actor = await load_actor(session, ines.id), await load_actor(session, ada.id)
+        for round_number in range(5):
+            uid = (await accounts.register(f"newcomer{round_number}", "New", PASSWORD)).id
+            results = await asyncio.wait_for(asyncio.gather(
+                approvals.approve(ines_actor, uid, Role.STUDENT), approvals.approve(ada_actor, uid, Role.INSTRUCTOR),
+                return_exceptions=True), 30)
+            assert sum(isinstance(r, Conflict) for r in results) == 1, results
+            assert any("already approved by" in str(r) for r in results if isinstance(r, Conflict))
+            async with ctx.db.reading() as session:
+                assert len(await AuditRepository(session).list(target_id=uid, action="user.approve")) == 1
+    finally:
+        passwords.close()

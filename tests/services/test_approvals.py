@@ -78,7 +78,7 @@ async def test_instructors_approve_only_the_roles_they_manage(accounts: AccountS
         await approvals.approve(student, uid, Role.GUEST)
     assert (await accounts.get_user(OPERATOR, uid)).status is AccountStatus.PENDING
     await approvals.approve(ines, uid, Role.GUEST)
-    with pytest.raises(Conflict, match="hopeful is active; only pending accounts are approved"):
+    with pytest.raises(Conflict, match="hopeful was already approved by ines"):
         await approvals.approve(ines, uid, Role.STUDENT)
 
 

@@ -87,6 +87,15 @@ async def load_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+async def already_decided(session: AsyncSession, target: User) -> str:
+    """Why a second approver cannot approve `target`: who got there first, when that is known."""
+    if target.status is AccountStatus.ACTIVE and target.approved_by_id is not None:
+        approver = await UserRepository(session).get(target.approved_by_id)
+        if approver is not None:
+            return f"{target.username} was already approved by {approver.username}"
+    return f"{target.username} is {target.status}; only pending accounts are approved"
+
+
 async def ensure_not_last_super_admin(session: AsyncSession, target: User, what: str) -> None:
     """Refuse to demote, suspend or delete the only active super_admin: nobody could undo it."""
     if target.role is not Role.SUPER_ADMIN or target.status is not AccountStatus.ACTIVE:

@@ -103,9 +103,11 @@ class ApprovalService:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.APPROVE, Kind.USER)
             target = await rules.load_user(session, user_id)
-            authorize(actor, Action.APPROVE, target)
             if target.status not in (AccountStatus.PENDING, AccountStatus.REJECTED):
-                raise Conflict(f"{target.username} is {target.status}; only pending accounts are approved")
+                # Before the reach check: a second approver must hear "already approved by ada" even
+                # when the first made the account a role the second may not manage.
+                raise Conflict(await rules.already_decided(session, target))
+            authorize(actor, Action.APPROVE, target)
             check_role_assignment(actor, role)
             if role is Role.FAMILY:
                 await rules.check_guardian(session, guardian_id, target.id)
