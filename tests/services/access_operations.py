@@ -148,7 +148,9 @@ def active(actor: Actor, _: Any) -> bool:
 
 @register("accounts.change_password", "user", ("self",), nothing, active)
 async def change_password(world: World, actor: Actor, _: str) -> Any:
-    return await world.accounts.change_password(actor, PASSWORD, PASSWORD)
+    renewed = await world.accounts.change_password(actor, PASSWORD, PASSWORD)
+    world.adopt(renewed)  # this session goes on with its new credentials
+    return renewed
 
 
 @register("quotas.status", "usage", ("self",), nothing, active)

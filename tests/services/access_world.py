@@ -129,6 +129,13 @@ class World:
         assert user is not None
         return user
 
+    def adopt(self, renewed: Actor) -> None:
+        """Keep signing in as `renewed` where the world held the same account's older actor."""
+        for profile, actor in list(self.actors.items()):
+            if actor.id == renewed.id:
+                self.actors[profile] = renewed
+        self.forget(renewed.id)
+
     def forget(self, user_id: int | None) -> None:
         """Drop the cached actor after a case changed its grants."""
         self._fresh.pop(user_id or 0, None)

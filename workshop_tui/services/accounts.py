@@ -24,7 +24,7 @@ from workshop_tui.domain.errors import Conflict, Invalid, LimitExceeded, NotAuth
 from workshop_tui.domain.models import User
 from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import Actor
-from workshop_tui.services.actors import fresh_actor, load_actor
+from workshop_tui.services.actors import fresh_actor, load_actor, same_account
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.passwords import Password, Passwords, reveal
 from workshop_tui.services.throttle import LoginThrottle, RegistrationThrottle
@@ -95,29 +95,34 @@ class AccountService(UserAdministration):
         rules.publish(self.ctx.events, rules.REGISTERED, Actor(user=user), change)
         return user
 
-    async def login(self, username: str, password: Password, *, source: str | None = None) -> Actor:
+    async def login(self, username: str, password: Password, *, source: str | None = None,
+                    allow_waiting: bool = False) -> Actor:
         """The actor for a correct username and password of an active account.
+
+        With `allow_waiting`, a pending account signs in too, for a screen that waits for its
+        approval: every service but `my_account` refuses it until then.
 
         Refusals: LimitExceeded (throttled, with the wait), NotAuthenticated (wrong credentials, or
         the account's status with a reason)."""
         name = rules.normalize_username(username)[:256]
         try:
-            self.login_throttle.check(name, source)
+            attempt = self.login_throttle.reserve(name, source)  # counted before the hash, taken back on success
         except LimitExceeded:
             log.warning("login throttled", extra={"username": name, "source": source})
             raise
-        async with self.ctx.db.reading() as session:
-            found = await UserRepository(session).password_hash(name)
-        user, stored = found if found is not None else (None, None)
-        if len(reveal(password)) > self.passwords.max_length:
-            stored = None  # never feed argon2 more than a password may be; still spend one dummy verify
-        matches = await self.passwords.verify(stored, password)  # always one verify, known user or not
-        if user is None or not matches:
-            self.login_throttle.failure(name, source)
-            log.info("login failed", extra={"username": name, "source": source, "known": user is not None})
-            raise NotAuthenticated(WRONG_CREDENTIALS)
-        self.login_throttle.success(name)
-        if user.status is not AccountStatus.ACTIVE:
+        with attempt:
+            async with self.ctx.db.reading() as session:
+                found = await UserRepository(session).password_hash(name)
+            user, stored = found if found is not None else (None, None)
+            if len(reveal(password)) > self.passwords.max_length:
+                stored = None  # never feed argon2 more than a password may be; still spend one dummy verify
+            matches = await self.passwords.verify(stored, password)  # always one verify, known user or not
+            if user is None or not matches:
+                log.info("login failed", extra={"username": name, "source": source, "known": user is not None})
+                raise NotAuthenticated(WRONG_CREDENTIALS)
+            attempt.succeeded()
+        waiting = allow_waiting and user.status is AccountStatus.PENDING
+        if user.status is not AccountStatus.ACTIVE and not waiting:
             raise NotAuthenticated(STATUS_REASONS.get(user.status, "your account may not log in"))
         fields: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
         if stored is not None and self.passwords.needs_rehash(stored):
@@ -127,9 +132,19 @@ class AccountService(UserAdministration):
             await UserRepository(session).update(user.id, **fields)
             return await load_actor(session, user.id)
 
-    async def change_password(self, actor: Actor, old_password: Password, new_password: Password) -> None:
+    async def my_account(self, actor: Actor) -> User:
+        """The signed-in account as it is now, in any status: what a pending, rejected or suspended
+        account may still see. Refuses a session whose password changed or whose account is gone."""
+        async with self.ctx.db.reading() as session:
+            current = await same_account(session, actor)
+        assert current.user is not None
+        return current.user
+
+    async def change_password(self, actor: Actor, old_password: Password, new_password: Password) -> Actor:
         """The user changes their own password, proving they know the current one. Wrong guesses
-        count against the login throttle, so an unlocked terminal is no guessing oracle."""
+        count against the login throttle, so an unlocked terminal is no guessing oracle.
+
+        Every other session of the account ends; this one goes on with the actor returned."""
         self.passwords.check_rules(new_password, field="new_password")
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
@@ -137,10 +152,10 @@ class AccountService(UserAdministration):
                 raise Invalid("the operator has no password to change")
             name = actor.user.username
             found = await UserRepository(session).password_hash(name)
-        self.login_throttle.check(name, None)
-        if found is None or not await self.passwords.verify(found[1], old_password):
-            self.login_throttle.failure(name, None)
-            raise NotAuthenticated("the current password is wrong")
+        with self.login_throttle.reserve(name, None) as attempt:
+            if found is None or not await self.passwords.verify(found[1], old_password):
+                raise NotAuthenticated("the current password is wrong")
+            attempt.succeeded()
         password_hash = await self.passwords.hash(new_password)
         del old_password, new_password
         async with self.ctx.db.transaction() as session:
@@ -151,4 +166,6 @@ class AccountService(UserAdministration):
                                                            password_changed_at=now)
             change = rules.Change("user.password", target, {}, {"password_changed_at": now})
             await rules.audit(session, actor, change)
+            renewed = await load_actor(session, actor.id)
         rules.publish(self.ctx.events, rules.CHANGED, actor, change)
+        return renewed

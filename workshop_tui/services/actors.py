@@ -16,6 +16,8 @@ from workshop_tui.services.access import Actor, require_active
 from workshop_tui.storage.converters import to_domain
 from workshop_tui.storage.tables import ModelRow, UserRow, user_allowed_models, user_allowed_tools
 
+CREDENTIALS_CHANGED = "your password was changed; sign in again"
+ACCOUNT_GONE = "your account no longer exists"
 _USER = bindparam("user_id")
 _GRANTS = union_all(
     select(literal("model").label("kind"), ModelRow.name.label("name"), literal(0).label("ref"))
@@ -43,19 +45,37 @@ async def load_actor(session: AsyncSession, user_id: int) -> Actor:
     """
     rows = (await session.execute(_ACTOR, {"user_id": user_id})).all()
     if not rows:
-        raise NotAuthenticated("your account no longer exists")
+        raise NotAuthenticated(ACCOUNT_GONE)
     return Actor(user=to_domain(User, rows[0]),
                  model_names=frozenset(row.grant_name for row in rows if row.grant_kind == "model"),
                  tool_ids=frozenset(row.grant_ref for row in rows if row.grant_kind == "tool"),
                  wards=frozenset(row.grant_ref for row in rows if row.grant_kind == "ward"))
 
 
-async def fresh_actor(session: AsyncSession, actor: Actor) -> Actor:
-    """Re-read `actor` and refuse it unless active. The operator passes unchanged."""
-    if actor.is_operator:
-        return actor
-    if actor.id is None:
+async def same_account(session: AsyncSession, actor: Actor) -> Actor:
+    """Re-read `actor` in any status, refusing a session its account no longer honours.
+
+    A session belongs to one account as it was at sign-in: the same row (an id a deleted account
+    left behind may be handed to the next account, so the username and creation time must match
+    too) and the same credentials (`auth_version` moves when the password changes, never for role,
+    status or grant changes, which apply to open sessions instead of ending them)."""
+    if actor.id is None or actor.user is None:
         raise NotAuthenticated("not logged in")
     current = await load_actor(session, actor.id)
+    assert current.user is not None
+    then, now = actor.user, current.user
+    if (now.username, now.created_at) != (then.username, then.created_at):
+        raise NotAuthenticated(ACCOUNT_GONE)
+    if now.auth_version != then.auth_version:
+        raise NotAuthenticated(CREDENTIALS_CHANGED)
+    return current
+
+
+async def fresh_actor(session: AsyncSession, actor: Actor) -> Actor:
+    """Re-read `actor` and refuse it unless it is the same account, signed in with its current
+    password, and active. The operator passes unchanged."""
+    if actor.is_operator:
+        return actor
+    current = await same_account(session, actor)
     require_active(current)
     return current

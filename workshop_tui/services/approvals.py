@@ -119,7 +119,7 @@ class ApprovalService:
             before = {"status": target.status, "role": target.role,
                       "models": await rules.model_names(session, await users.model_ids(target.id)),
                       "tools": await rules.tool_names(session, await users.tool_ids(target.id))}
-            approved = await users.update(target.id, bump_auth=True, status=AccountStatus.ACTIVE, role=role,
+            approved = await users.update(target.id, status=AccountStatus.ACTIVE, role=role,
                                           approved_by_id=actor.id, approved_at=datetime.now(UTC),
                                           admin_notes=notes, guardian_id=guardian_id)
             await users.set_model_ids(target.id, model_ids)
@@ -143,7 +143,7 @@ class ApprovalService:
             authorize(actor, Action.APPROVE, target)
             if target.status is not AccountStatus.PENDING:
                 raise Conflict(f"{target.username} is {target.status}; only pending accounts are rejected")
-            rejected = await UserRepository(session).update(target.id, bump_auth=True, status=AccountStatus.REJECTED,
+            rejected = await UserRepository(session).update(target.id, status=AccountStatus.REJECTED,
                                                             admin_notes=notes)
             change = rules.Change("user.reject", rejected, {"status": target.status},
                                   {"status": AccountStatus.REJECTED, "notes": notes})

@@ -1,7 +1,7 @@
 """Managing accounts: add, role, suspend, reactivate, delete, grants, quotas, password reset.
 
 Every method re-reads the acting user (`fresh_actor`), checks the hierarchy through
-`access.authorize`, bumps the target's `auth_version`, writes one audit record with before and
+`access.authorize`, writes one audit record with before and
 after values (never a password or hash) in the same transaction as the change, and publishes an
 event after the commit so open sessions see the change on their next call.
 """
@@ -137,15 +137,17 @@ class UserAdministration:
         check_role_assignment(actor, role)
 
     # Changing ------------------------------------------------------------------------------
-    async def _apply(self, actor: Actor, user_id: int, topic: str, action: str, step: Step) -> User:
-        """Run `step` (checks and writes) in one transaction with its audit record, then publish."""
+    async def _apply(self, actor: Actor, user_id: int, topic: str, action: str, step: Step, *,
+                     new_credentials: bool = False) -> User:
+        """Run `step` (checks and writes) in one transaction with its audit record, then publish.
+        `new_credentials` ends the account's open sessions (see `actors.same_account`)."""
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             target = await rules.load_user(session, user_id)
             before, after = await step(session, actor, target)
             if before == after:
                 return target
-            updated = await UserRepository(session).update(user_id, bump_auth=True)
+            updated = await UserRepository(session).update(user_id, bump_auth=new_credentials)
             change = rules.Change(action, updated, before, after)
             await rules.audit(session, actor, change)
         rules.publish(self.ctx.events, topic, actor, change)
@@ -267,4 +269,4 @@ class UserAdministration:
             await UserRepository(session).update(target.id, password_hash=password_hash, password_changed_at=now)
             return {}, {"password_changed_at": now}
 
-        await self._apply(actor, user_id, rules.CHANGED, "user.password_reset", step)
+        await self._apply(actor, user_id, rules.CHANGED, "user.password_reset", step, new_credentials=True)

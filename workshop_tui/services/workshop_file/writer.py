@@ -41,7 +41,7 @@ from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 
 TARGETS = {"models": "model", "users": "user", "prompts": "prompt", "documents": "document",
            "vector_dbs": "vector_db", "tools": "tool", "rag_systems": "rag_system", "conversations": "conversation"}
-AUTH_FIELDS = {"role", "status", "models", "tools", "guardian", PASSWORD}
+AUTH_FIELDS = {PASSWORD}  # a new password ends the account's open sessions; other changes apply to them
 
 
 @dataclass(frozen=True)

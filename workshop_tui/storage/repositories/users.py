@@ -53,7 +53,7 @@ class UserRepository:
         return to_domain(User, row)
 
     async def update(self, user_id: int, *, bump_auth: bool = False, **fields: Any) -> User:
-        """Change columns of one user; `bump_auth` marks a change live sessions must notice."""
+        """Change columns of one user; `bump_auth` marks new credentials: sessions opened before end."""
         row = await self.session.get(UserRow, user_id)
         if row is None:
             raise LookupError(user_id)

@@ -47,5 +47,5 @@ class UserRow(Timestamps, Base):
     quota_messages_per_day: Mapped[int | None]
     quota_tokens_per_day: Mapped[int | None]
     quota_concurrent_generations: Mapped[int | None]
-    # Bumped on every role, status or grant change, so live sessions notice at once.
+    # Bumped when the password changes: sessions signed in before it end (services/actors.py).
     auth_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
