@@ -106,6 +106,8 @@ class AuthSettings(_Section):
     """Length of the rolling window for failed logins, in seconds."""
     hash_threads: int = Field(2, ge=1, le=16)
     """Password hashes computed at once (each costs memory and CPU)."""
+    max_pending_logins_per_address: int = Field(8, ge=1)
+    """Sign-ins from one source address being checked at once; more are refused until one ends."""
     max_registrations_per_address: int = Field(30, ge=1)
     """Registrations from one source address within the registration window (a classroom may share one)."""
     registration_window_s: float = Field(3600.0, gt=0)

@@ -53,14 +53,23 @@ class RollingWindow:
         wait = events[0] + self.window_s - self.clock()
         return wait if wait > 0 else None
 
-    def add(self, key: str) -> None:
+    def add(self, key: str) -> float:
+        """Count one event now; returns its stamp, for `discard`."""
         events = self._events.get(key)
         if events is None:
             events = self._events[key] = deque(maxlen=self.limit)
         self._events.move_to_end(key)
-        events.append(self.clock())
+        stamp = self.clock()
+        events.append(stamp)
         while len(self._events) > self.max_keys:
             self._events.popitem(last=False)
+        return stamp
+
+    def discard(self, key: str, stamp: float) -> None:
+        """Take back one event counted by `add` (a reserved attempt that turned out fine)."""
+        events = self._events.get(key)
+        if events is not None and stamp in events:
+            events.remove(stamp)
 
     def clear(self, key: str) -> None:
         self._events.pop(key, None)
@@ -69,14 +78,63 @@ class RollingWindow:
         return len(self._events)
 
 
+class LoginAttempt:
+    """One sign-in being checked, counted as a failure from the start (see `LoginThrottle.reserve`).
+
+    Use it as a context manager around the password check, and call `succeeded()` when the
+    password was right; leaving it in any other way keeps the failure counted."""
+
+    def __init__(self, throttle: LoginThrottle, username: str, source: str | None) -> None:
+        self._throttle = throttle
+        self.username = username
+        self.source = source
+        self._address_stamp: float | None = None
+
+    def __enter__(self) -> LoginAttempt:
+        throttle = self._throttle
+        throttle.accounts.add(self.username)
+        if self.source:
+            self._address_stamp = throttle.addresses.add(self.source)
+            throttle._pending[self.source] = throttle._pending.get(self.source, 0) + 1
+        return self
+
+    def succeeded(self) -> None:
+        self._throttle.success(self.username)
+        if self.source and self._address_stamp is not None:
+            self._throttle.addresses.discard(self.source, self._address_stamp)
+            self._address_stamp = None
+
+    def __exit__(self, *_: object) -> None:
+        if self.source:
+            pending = self._throttle._pending
+            pending[self.source] -= 1
+            if not pending[self.source]:
+                del pending[self.source]
+
+
 class LoginThrottle:
-    """Failed logins per account (the lower-cased username, known or not) and per source address."""
+    """Failed logins per account (the lower-cased username, known or not) and per source address.
+
+    An attempt is counted as a failure before its password is hashed (`reserve`) and taken back
+    when it succeeds, so guesses fired at once cannot all slip in under the limit while the first
+    ones are still hashing. Sign-ins being checked at once from one address are capped too, so one
+    address cannot queue hundreds of hashes in front of everybody else's."""
 
     def __init__(self, settings: AuthSettings, *, clock: Clock = time.monotonic,
                  max_keys: int = DEFAULT_MAX_KEYS) -> None:
         window = settings.failure_window_s
         self.accounts = RollingWindow(settings.max_failures_per_account, window, clock=clock, max_keys=max_keys)
         self.addresses = RollingWindow(settings.max_failures_per_address, window, clock=clock, max_keys=max_keys)
+        self.max_pending_per_address = settings.max_pending_logins_per_address
+        self._pending: dict[str, int] = {}  # source address -> attempts being checked now
+
+    def reserve(self, username: str, source: str | None) -> LoginAttempt:
+        """Check the limits and count this attempt now; raise LimitExceeded when it may not go on."""
+        self.check(username, source)
+        if source and self._pending.get(source, 0) >= self.max_pending_per_address:
+            raise LimitExceeded("too many sign-ins at once from your address; try again in a few seconds",
+                                retry_after_s=2.0)
+        return LoginAttempt(self, username, source)
 
     def check(self, username: str, source: str | None) -> None:
         """Raise LimitExceeded (with the wait) when this account or address has failed too often."""
