@@ -63,7 +63,7 @@ class UsageGate(Protocol):
     async def used_today(self, session: AsyncSession, actor: Actor) -> tuple[int, int]: ...
     def admit(self, fresh: Actor, used: tuple[int, int]) -> contextlib.AbstractAsyncContextManager[Any]: ...
     async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int, *,
-                     session: AsyncSession | None = None) -> None: ...
+                     session: AsyncSession | None = None, messages: int = 1) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -157,12 +157,14 @@ class ChatService(conversations.ConversationService):
                     if not storing.done():  # the reply's row must exist before its final write
                         await asyncio.wait({storing})
                     storing.result()  # a question that could not be stored fails the turn
-                    if metrics is not None:
-                        totals[0] += metrics.prompt_eval_count or 0
-                        totals[1] += metrics.eval_count or 0
-                    # The turn is counted once, at its last round, in the reply's final write.
-                    count = self._usage_writer(actor, conversation.model, totals) \
-                        if status is not MessageStatus.COMPLETE or not calls else None
+                    used = (metrics.prompt_eval_count or 0, metrics.eval_count or 0) if metrics else (0, 0)
+                    totals[0] += used[0]
+                    totals[1] += used[1]
+                    if calls and tools is None and status is MessageStatus.COMPLETE:  # tools were not offered
+                        status, reason = MessageStatus.ERROR, self._rounds_exhausted(max_rounds)
+                    # Each round's tokens are counted in its reply's final write, whatever ends the
+                    # turn afterwards; the turn counts as one message, at its first round.
+                    count = self._usage_writer(actor, conversation.model, used, messages=int(round_number == 0))
                     stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
                                                                   tool_calls=calls or None, also=count))
                 if status is MessageStatus.ERROR:
@@ -175,7 +177,10 @@ class ChatService(conversations.ConversationService):
                     return
                 async for event in self._run_tools(actor, turn, recorder.text, calls, messages):
                     yield event
-            yield ReplyFailed(stored, f"the model still asked for tools after {max_rounds} rounds")
+
+    @staticmethod
+    def _rounds_exhausted(max_rounds: int) -> str:
+        return f"the model still asked for tools after {max_rounds} round{'s' if max_rounds != 1 else ''}"
 
     async def ask(self, actor: Actor, rag_system_id: int, question: str, *,
                   title: str | None = None) -> AsyncIterator[ChatEvent]:
@@ -232,9 +237,9 @@ class ChatService(conversations.ConversationService):
             messages.append({"role": "tool", "content": outcome.content, "tool_name": call["name"]})
             yield ToolActivity(outcome.name, outcome.arguments, "done" if outcome.ok else "refused", outcome.content)
 
-    def _usage_writer(self, actor: Actor, model: str, totals: list[int]
+    def _usage_writer(self, actor: Actor, model: str, used: tuple[int, int], *, messages: int
                       ) -> Callable[[AsyncSession], Awaitable[None]] | None:
         usage = self.usage
         if usage is None:
             return None
-        return lambda session: usage.record(actor, model, totals[0], totals[1], session=session)
+        return lambda session: usage.record(actor, model, used[0], used[1], session=session, messages=messages)

@@ -185,9 +185,10 @@ class QuotaService:
                 self._running.pop(actor.id, None)
 
     async def record(self, actor: Actor, model: str, prompt_tokens: int, completion_tokens: int, *,
-                     session: AsyncSession | None = None) -> None:
-        """Count one message and its tokens for the actor, model and UTC day, in the caller's
-        transaction when one is given (the chat service's final write of the reply).
+                     session: AsyncSession | None = None, messages: int = 1) -> None:
+        """Count `messages` (one message, or none for a later round of a turn already counted) and
+        the tokens for the actor, model and UTC day, in the caller's transaction when one is given
+        (the chat service's final write of each reply).
 
         Deliberately no `fresh_actor`: this is bookkeeping for a generation that already ran, and
         it must count even if the account was suspended while the reply streamed. It only ever
@@ -196,27 +197,29 @@ class QuotaService:
             return
         if session is None:
             async with self.ctx.db.transaction() as own:
-                return await self.record(actor, model, prompt_tokens, completion_tokens, session=own)
+                return await self.record(actor, model, prompt_tokens, completion_tokens, session=own,
+                                         messages=messages)
         day, _, _ = self._reset()
-        amounts = (max(0, int(prompt_tokens or 0)), max(0, int(completion_tokens or 0)))
+        amounts = (max(0, int(messages)), max(0, int(prompt_tokens or 0)), max(0, int(completion_tokens or 0)))
         if await self._bump(session, actor.id, model, day, amounts):
             return
         try:
             async with session.begin_nested():
-                session.add(UsageCounterRow(user_id=actor.id, model=model, day=day, messages=1,
-                                            prompt_tokens=amounts[0], completion_tokens=amounts[1]))
+                session.add(UsageCounterRow(user_id=actor.id, model=model, day=day, messages=amounts[0],
+                                            prompt_tokens=amounts[1], completion_tokens=amounts[2]))
         except IntegrityError:  # a parallel record inserted the row first (or the user is gone)
             await self._bump(session, actor.id, model, day, amounts)
 
     @staticmethod
-    async def _bump(session: AsyncSession, user_id: int, model: str, day: date, amounts: tuple[int, int]) -> bool:
+    async def _bump(session: AsyncSession, user_id: int, model: str, day: date,
+                    amounts: tuple[int, int, int]) -> bool:
         counters = UsageCounterRow.__table__.c  # a plain table update: no ORM state to keep in step
         result = await session.execute(
             update(UsageCounterRow.__table__)
             .where(counters.user_id == user_id, counters.model == model, counters.day == day)
-            .values(messages=counters.messages + 1,
-                    prompt_tokens=counters.prompt_tokens + amounts[0],
-                    completion_tokens=counters.completion_tokens + amounts[1]))
+            .values(messages=counters.messages + amounts[0],
+                    prompt_tokens=counters.prompt_tokens + amounts[1],
+                    completion_tokens=counters.completion_tokens + amounts[2]))
         return bool(getattr(result, "rowcount", 0))
 
     async def usage_report(self, actor: Actor, day: date | None = None) -> list[UsageLine]:
