@@ -18,7 +18,8 @@ async def test_pressing_embed_twice_at_once_makes_one_job(k: KnowledgeServices, 
     vector_db = await bounded(k.vector_dbs.create(people.alice, "notes", MINILM))
     fake.scenario.embed_delay = 2.0  # every job is still queued or running when its round ends
     for round_number in range(5):
-        document = await bounded(k.documents.import_text(people.alice, f"Notes {round_number}", f"Round {round_number}. " + "Some text. " * 50))
+        text = f"Round {round_number}. " + "Some text. " * 50
+        document = await bounded(k.documents.import_text(people.alice, f"Notes {round_number}", text))
         first, second = await bounded(asyncio.gather(k.jobs.enqueue(people.alice, document.id, vector_db.id),
                                                      k.jobs.enqueue(people.alice, document.id, vector_db.id)))
         assert first.id == second.id
