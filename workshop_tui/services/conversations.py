@@ -22,6 +22,7 @@ from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.chat_history import validate_parameters
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.rag import usable_rag
+from workshop_tui.services.text_fields import bounded_text
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
@@ -88,9 +89,8 @@ class ConversationService:
             await usable_model(session, actor, given["model"])
             fields["model"] = normalize_model_name(given["model"])
         if given.get("system_prompt") is not None:
-            if len(given["system_prompt"]) > MAX_SYSTEM_PROMPT_CHARS:
-                raise Invalid(f"longer than {MAX_SYSTEM_PROMPT_CHARS} characters", field="system_prompt")
-            fields["system_prompt"] = given["system_prompt"] or None
+            fields["system_prompt"] = bounded_text(given["system_prompt"], "system_prompt",
+                                                   MAX_SYSTEM_PROMPT_CHARS) or None
         if given.get("parameters") is not None:
             fields["parameters"] = validate_parameters(given["parameters"])
         if given.get("tool_ids") is not None:

@@ -176,6 +176,8 @@ class UserAdministration:
     async def suspend(self, actor: Actor, user_id: int, *, reason: str | None = None) -> User:
         """Suspend an account; its open sessions end (event `user.suspended`) and every later call
         is refused."""
+        reason = rules.check_notes(reason, "reason")
+
         async def step(session: AsyncSession, actor: Actor, target: User) -> tuple[dict[str, Any], dict[str, Any]]:
             authorize(actor, Action.MANAGE, target)
             if target.status is AccountStatus.SUSPENDED:
