@@ -196,8 +196,8 @@ def _authorize_user(actor: Actor, action: Action, target: User) -> None:
     if action in (Action.READ, Action.MANAGE, Action.APPROVE, Action.DELETE, Action.UPDATE):
         if target.id == actor.id and action is not Action.READ:
             _deny("nobody changes their own role, status or grants")
-        if target.role not in managed:
-            _deny(f"a {actor.role} may not manage a {target.role} account")
+        if target.role not in managed:  # out of reach: answered as if it did not exist
+            raise NotFound(f"user {target.id} not found")
         return
     _deny(f"{action} does not apply to accounts")
 

@@ -64,10 +64,14 @@ class UserAdministration:
         """Look an account up by name (any case), for the CLI and the admin screens."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            user = await UserRepository(session).get_by_username(rules.normalize_username(username))
-            if user is None:
-                raise NotFound(f"no account named {rules.normalize_username(username)!r}")
-            authorize(actor, Action.READ, user)
+            name = rules.normalize_username(username)
+            user = await UserRepository(session).get_by_username(name)
+            try:
+                if user is None:
+                    raise NotFound(name)
+                authorize(actor, Action.READ, user)
+            except NotFound:  # unknown, or out of reach: the same answer, so names cannot be probed
+                raise NotFound(f"no account named {name!r}") from None
             return user
 
     async def list_users(self, actor: Actor, *, status: AccountStatus | None = None, role: Role | None = None,
