@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.enums import UNCHANGED, AccountStatus, Role, Unchanged
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import User
 from workshop_tui.services import account_rules as rules
@@ -35,14 +34,6 @@ from workshop_tui.services.passwords import Password, Passwords
 from workshop_tui.storage.repositories.users import UserRepository
 from workshop_tui.storage.tables import UserRow
 
-
-class Unchanged(Enum):
-    """Marks a keyword left out, as opposed to None ("clear the override")."""
-
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
 QUOTA_FIELDS = {"messages_per_day": 0, "tokens_per_day": 0, "concurrent_generations": 1}  # name → minimum
 Step = Callable[[AsyncSession, Actor, User], Awaitable[tuple[dict[str, Any], dict[str, Any]]]]
 
@@ -220,11 +211,14 @@ class UserAdministration:
                          tool_ids: Iterable[int] | None = None) -> User:
         """Replace the account's model and/or tool grants (None leaves that list alone). A guardian
         may only remove grants from their family account."""
+        wanted_models = None if model_ids is None else set(model_ids)  # read once, whatever iterable
+        wanted_tools = None if tool_ids is None else set(tool_ids)
+
         async def step(session: AsyncSession, actor: Actor, target: User) -> tuple[dict[str, Any], dict[str, Any]]:
             users = UserRepository(session)
             old_models, old_tools = await users.model_ids(target.id), await users.tool_ids(target.id)
-            new_models = old_models if model_ids is None else set(model_ids)
-            new_tools = old_tools if tool_ids is None else set(tool_ids)
+            new_models = old_models if wanted_models is None else wanted_models
+            new_tools = old_tools if wanted_tools is None else wanted_tools
             widens = not (new_models <= old_models and new_tools <= old_tools)
             authorize_grant_change(actor, target, widens=widens)
             await rules.check_model_ids(session, new_models)
