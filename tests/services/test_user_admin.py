@@ -3,6 +3,7 @@ changes that bite at once in sessions that are already open."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -243,3 +244,12 @@ async def test_an_account_out_of_reach_answers_exactly_as_one_that_does_not_exis
         assert await refusal(accounts.find_user(actor, target.username.upper())) == \
             f"no account named {target.username!r}"
         assert await refusal(accounts.find_user(actor, "nobody")) == "no account named 'nobody'"
+
+
+async def test_adding_one_username_at_once_gives_one_account_and_conflicts(accounts: AccountService) -> None:
+    results = await asyncio.wait_for(asyncio.gather(
+        *(accounts.add_user(OPERATOR, "twin", Role.STUDENT, AccountStatus.ACTIVE, None, PASSWORD) for _ in range(6)),
+        return_exceptions=True), 60)
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, Conflict) and "'twin'" in str(r) for r in refused), refused

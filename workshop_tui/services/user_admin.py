@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import UNCHANGED, AccountStatus, Role, Unchanged
@@ -104,23 +105,30 @@ class UserAdministration:
             self._check_may_add(await fresh_actor(session, actor), role)
         password_hash = await self.passwords.hash(password)
         del password
-        async with self.ctx.db.transaction() as session:
-            actor = await fresh_actor(session, actor)
-            self._check_may_add(actor, role)
-            users = UserRepository(session)
-            if await users.get_by_username(name) is not None:
-                raise Conflict(f"the username {name!r} is taken")
-            if role is Role.FAMILY and status is AccountStatus.ACTIVE:
-                await rules.check_guardian(session, guardian_id, None)
-            elif role is not Role.FAMILY and guardian_id is not None:
-                raise Invalid("only family accounts have a guardian", field="guardian")
-            now = datetime.now(UTC)
-            active = status is AccountStatus.ACTIVE
-            user = await users.add(username=name, display_name=shown, role=role, status=status,
-                                   password_hash=password_hash, email=mail, guardian_id=guardian_id,
-                                   approved_by_id=actor.id if active else None, approved_at=now if active else None)
-            change = rules.Change("user.add", user, {}, {"role": role, "status": status, "guardian_id": guardian_id})
-            await rules.audit(session, actor, change)
+        try:
+            async with self.ctx.db.transaction() as session:
+                actor = await fresh_actor(session, actor)
+                self._check_may_add(actor, role)
+                users = UserRepository(session)
+                if await users.get_by_username(name) is not None:
+                    raise Conflict(f"the username {name!r} is taken")
+                if role is Role.FAMILY and status is AccountStatus.ACTIVE:
+                    await rules.check_guardian(session, guardian_id, None)
+                elif role is not Role.FAMILY and guardian_id is not None:
+                    raise Invalid("only family accounts have a guardian", field="guardian")
+                now = datetime.now(UTC)
+                active = status is AccountStatus.ACTIVE
+                user = await users.add(username=name, display_name=shown, role=role, status=status,
+                                       password_hash=password_hash, email=mail, guardian_id=guardian_id,
+                                       approved_by_id=actor.id if active else None, approved_at=now if active else None)
+                change = rules.Change("user.add", user, {},
+                                      {"role": role, "status": status, "guardian_id": guardian_id})
+                await rules.audit(session, actor, change)
+        except IntegrityError:  # the same name added at the same moment, between the check and the insert
+            async with self.ctx.db.reading() as session:
+                if await UserRepository(session).get_by_username(name) is None:
+                    raise  # another constraint (a guardian deleted meanwhile): not a name clash
+            raise Conflict(f"the username {name!r} is taken") from None
         # A pending account added by hand waits in the approvers' list like a registration.
         topic = rules.REGISTERED if status is AccountStatus.PENDING else rules.CHANGED
         rules.publish(self.ctx.events, topic, actor, change)
