@@ -164,6 +164,16 @@ async def test_extract_file_refuses_links_and_special_files(tmp_path: Path) -> N
         await asyncio.wait_for(extract_file(tmp_path / "pipe.txt"), TIMEOUT)
 
 
+async def test_extract_file_refuses_a_link_anywhere_on_the_path(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "notes.md").write_text("server secrets")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "course").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(Invalid, match=r"symbolic link"):
+        await asyncio.wait_for(extract_file(tmp_path / "root" / "course" / "notes.md"), TIMEOUT)
+
+
 # --- resolve_inside ---------------------------------------------------------------------------
 
 

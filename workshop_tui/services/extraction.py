@@ -34,7 +34,7 @@ from workshop_tui.services.extraction_formats import (
     html_to_text,
     pdf_to_text,
 )
-from workshop_tui.services.paths import resolve_inside
+from workshop_tui.services.paths import open_without_links, resolve_inside
 
 __all__ = [
     "CONTENT_TYPES",
@@ -192,16 +192,19 @@ def extract_bytes(
 def _read_limited(path: Path, limits: ExtractionLimits) -> bytes:
     """Read a regular file, checking its size with ``fstat`` before reading a byte.
 
-    The final component is opened without following links and without blocking, so a link swapped
-    in after path checks, a FIFO or a device is refused instead of followed or hung on.
+    No component of the path is followed if it is a link (see `paths.open_without_links`), and the
+    file is opened without blocking, so a link swapped in after the path checks, a FIFO or a device
+    is refused instead of followed or hung on.
     """
     name = _display_name(str(path))
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        fd = open_without_links(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise Invalid(f"'{name}' does not exist", field="file") from None
     except OSError as error:
+        if error.errno == errno.ELOOP and error.filename:
+            raise Invalid(f"'{name}' is refused: the folder '{one_line(str(error.filename), 100)}' on its path is "
+                          "a symbolic link, which is not followed", field="file") from None
         if error.errno == errno.ELOOP:
             raise Invalid(f"'{name}' is a symbolic link, which is not followed", field="file") from None
         raise Invalid(f"'{name}' cannot be opened: {error.strerror}", field="file") from None
