@@ -17,15 +17,15 @@ from workshop_tui.domain.enums import UNCHANGED, Unchanged
 from workshop_tui.domain.errors import Invalid, NotFound
 from workshop_tui.domain.models import Conversation, Message, ModelInfo, Tool
 from workshop_tui.domain.text import one_line
-from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.ollama.types import model_key
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.chat_history import validate_parameters
 from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.model_names import check_model_name, find_model
 from workshop_tui.services.rag import usable_rag
 from workshop_tui.services.text_fields import bounded_text
 from workshop_tui.storage.repositories.conversations import ConversationRepository
-from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 
 MAX_MESSAGE_CHARS = 32_000
@@ -48,11 +48,13 @@ class Turn:
 
 async def usable_model(session: AsyncSession, actor: Actor, name: str, *,
                        known: ModelInfo | None = None) -> ModelInfo | None:
-    """Authorize USE of the model `name`; return its catalogue entry when the workshop has one.
-    `known` is that entry when the caller has already read it."""
-    name = normalize_model_name(name)
-    model = known if known is not None and known.name == name else await ModelRepository(session).get_by_name(name)
-    authorize(actor, Action.USE, model or ModelInfo(id=0, name=name))
+    """Authorize USE of the model `name` (any spelling, see `model_names`); return its catalogue
+    entry when the workshop has one. `known` is that entry when the caller has already read it."""
+    if known is not None and model_key(known.name) == model_key(name):
+        wanted, model = known.name, known
+    else:
+        wanted, model = await find_model(session, name)
+    authorize(actor, Action.USE, model or ModelInfo(id=0, name=wanted))
     return model
 
 
@@ -103,8 +105,8 @@ class ConversationService:
         detaches the RAG system and UNCHANGED leaves it out."""
         fields: dict[str, Any] = {}
         if model is not None:
-            await usable_model(session, actor, model)
-            fields["model"] = normalize_model_name(model)
+            known = await usable_model(session, actor, model)
+            fields["model"] = known.name if known is not None else check_model_name(model)
         if system_prompt is not None:
             fields["system_prompt"] = bounded_text(system_prompt, "system_prompt", MAX_SYSTEM_PROMPT_CHARS) or None
         if parameters is not None:
