@@ -11,6 +11,7 @@ import pytest
 
 from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Forbidden, Invalid, NotFound
+from workshop_tui.services import documents as documents_module
 from workshop_tui.services.documents import DuplicateDocument
 from workshop_tui.services.knowledge import KnowledgeServices
 from workshop_tui.testing.pdf import minimal_pdf as make_pdf
@@ -97,6 +98,29 @@ async def test_paths_out_of_the_folder_and_symlinks_are_refused(
     with pytest.raises(Invalid, match="symbolic link"):
         await k.documents.import_upload(people.alice, "sub/escape/secret.txt")
     assert await k.documents.list_uploads(people.alice) == []  # links are not even listed
+    assert await k.documents.list(people.alice) == []
+
+
+async def test_a_folder_swapped_for_a_link_after_the_check_is_not_followed(
+        k: KnowledgeServices, people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An attendee writes their upload folder over SFTP, so they can swap a checked folder for a
+    link to elsewhere between the path check and the open: the open itself must refuse it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "notes.md").write_text("server secrets")
+    await upload(k, people.alice, "week1/notes.md", b"my own notes")
+    checked = documents_module.resolve_inside
+
+    def check_then_swap(root: Path, name: str) -> Path:
+        path = checked(root, name)
+        (root / "week1" / "notes.md").unlink()
+        (root / "week1").rmdir()
+        (root / "week1").symlink_to(outside, target_is_directory=True)
+        return path
+
+    monkeypatch.setattr(documents_module, "resolve_inside", check_then_swap)
+    with pytest.raises(Invalid, match="symbolic link"):
+        await bounded(k.documents.import_upload(people.alice, "week1/notes.md"))
     assert await k.documents.list(people.alice) == []
 
 

@@ -6,7 +6,9 @@ from contextlib import aclosing
 from typing import Any
 
 from workshop_tui.domain.enums import ToolKind, Visibility
+from workshop_tui.domain.errors import Forbidden
 from workshop_tui.services.access import Action, Actor, Kind
+from workshop_tui.services.health import HealthService
 from workshop_tui.storage.repositories.models import ModelRepository
 
 from .access_ops_chat import with_model
@@ -160,3 +162,13 @@ async def delete_model(world: World, actor: Actor, case: Case) -> Any:
 async def unload(world: World, actor: Actor, case: Case) -> Any:
     assert case.model is not None
     return await world.stack.catalog.unload(actor, case.model.name)
+
+
+# The health report: details for whoever may read them, only up or down for everyone else. ----
+@register("health.detailed", "kind", ("kind",), kind_only, lambda a, _: expect_kind(a, Action.READ, Kind.HEALTH))
+async def health_details(world: World, actor: Actor, case: Case) -> Any:
+    report = await HealthService(world.ctx, world.stack.gateway, world.stack.store).detailed(actor)
+    if not report.detailed:  # answered, but without the details: for this matrix, a refusal
+        assert {c.name for c in report.checks} == {"database", "qdrant", "ollama"}
+        assert all(not c.detail and c.error is None for c in report.checks)
+        raise Forbidden("the health report's details are for staff")

@@ -3,6 +3,7 @@ changes that bite at once in sessions that are already open."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -27,7 +28,7 @@ async def test_admins_manage_everyone_below_super_admin(accounts: AccountService
     admin = await actor_for(ctx.db, await make_user(ctx.db, "ann", Role.ADMIN))
     boss = await make_user(ctx.db, "boss", Role.SUPER_ADMIN)
     other_admin = await make_user(ctx.db, "abe", Role.ADMIN)
-    with pytest.raises(Forbidden, match="a admin may not manage a super_admin account"):
+    with pytest.raises(NotFound, match=f"^user {boss} not found$"):  # out of reach, so not even seen
         await accounts.suspend(admin, boss)
     with pytest.raises(Forbidden, match="may not make someone a super_admin"):
         await accounts.set_role(admin, other_admin, Role.SUPER_ADMIN)
@@ -39,7 +40,7 @@ async def test_instructors_manage_only_students_family_and_guests(accounts: Acco
     ines = await actor_for(ctx.db, await make_user(ctx.db, "ines", Role.INSTRUCTOR))
     colleague = await make_user(ctx.db, "ivan", Role.INSTRUCTOR)
     student = await make_user(ctx.db, "sam")
-    with pytest.raises(Forbidden, match="may not manage a instructor account"):
+    with pytest.raises(NotFound, match=f"^user {colleague} not found$"):
         await accounts.suspend(ines, colleague)
     with pytest.raises(Forbidden, match="may not make someone a instructor"):
         await accounts.set_role(ines, student, Role.INSTRUCTOR)
@@ -169,7 +170,7 @@ async def test_a_guardian_narrows_but_never_widens_a_wards_grants(accounts: Acco
     assert await grants_of(ctx.db, ward) == ({small}, set())
     with pytest.raises(Forbidden, match="narrow .* never widen"):
         await accounts.set_grants(guardian, ward, model_ids=[small, big])
-    with pytest.raises(Forbidden, match="a student may not manage a family account"):
+    with pytest.raises(NotFound, match=f"^user {ward} not found$"):
         await accounts.set_grants(stranger, ward, model_ids=[])
     assert await grants_of(ctx.db, ward) == ({small}, set())
 
@@ -216,3 +217,39 @@ async def test_listing_shows_only_managed_accounts(accounts: AccountService, ctx
     student = await actor_for(ctx.db, (await accounts.find_user(OPERATOR, "SAM")).id)
     with pytest.raises(Forbidden, match="a student may not list accounts"):
         await accounts.list_users(student)
+
+
+async def test_an_account_out_of_reach_answers_exactly_as_one_that_does_not_exist(
+        accounts: AccountService, ctx: ServiceContext) -> None:
+    ines = await actor_for(ctx.db, await make_user(ctx.db, "ines", Role.INSTRUCTOR))
+    ann = await actor_for(ctx.db, await make_user(ctx.db, "ann", Role.ADMIN))
+    hidden = {ines: await make_user(ctx.db, "ivan", Role.INSTRUCTOR),
+              ann: await make_user(ctx.db, "boss", Role.SUPER_ADMIN)}
+    absent = 10_000
+
+    async def refusal(call: object) -> str:
+        with pytest.raises(NotFound) as caught:
+            await call  # type: ignore[misc]
+        return str(caught.value)
+
+    for actor, uid in hidden.items():
+        target = await accounts.get_user(OPERATOR, uid)
+        for method in (accounts.get_user, accounts.grants, accounts.suspend, accounts.reactivate,
+                       accounts.delete_user):
+            shown = await refusal(method(actor, uid))
+            assert shown == (await refusal(method(actor, absent))).replace(str(absent), str(uid)), method
+            assert target.role.value not in shown
+        assert await refusal(accounts.set_role(actor, uid, Role.GUEST)) == f"user {uid} not found"
+        assert await refusal(accounts.set_grants(actor, uid, model_ids=[])) == f"user {uid} not found"
+        assert await refusal(accounts.find_user(actor, target.username.upper())) == \
+            f"no account named {target.username!r}"
+        assert await refusal(accounts.find_user(actor, "nobody")) == "no account named 'nobody'"
+
+
+async def test_adding_one_username_at_once_gives_one_account_and_conflicts(accounts: AccountService) -> None:
+    results = await asyncio.wait_for(asyncio.gather(
+        *(accounts.add_user(OPERATOR, "twin", Role.STUDENT, AccountStatus.ACTIVE, None, PASSWORD) for _ in range(6)),
+        return_exceptions=True), 60)
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, Conflict) and "'twin'" in str(r) for r in refused), refused

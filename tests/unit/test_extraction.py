@@ -164,6 +164,16 @@ async def test_extract_file_refuses_links_and_special_files(tmp_path: Path) -> N
         await asyncio.wait_for(extract_file(tmp_path / "pipe.txt"), TIMEOUT)
 
 
+async def test_extract_file_refuses_a_link_anywhere_on_the_path(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "notes.md").write_text("server secrets")
+    (tmp_path / "root").mkdir()
+    (tmp_path / "root" / "course").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(Invalid, match=r"symbolic link"):
+        await asyncio.wait_for(extract_file(tmp_path / "root" / "course" / "notes.md"), TIMEOUT)
+
+
 # --- resolve_inside ---------------------------------------------------------------------------
 
 
@@ -215,3 +225,50 @@ def test_missing_file_and_bad_input(root: Path) -> None:
         resolve_inside(root, "")
     with pytest.raises(Invalid, match="NUL"):
         resolve_inside(root, "a\x00b")
+
+
+async def test_uploads_pastes_and_files_share_a_few_extraction_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However many people import at once, only EXTRACTING_AT_ONCE documents are parsed at a time,
+    so parsing cannot take every core from the event loop that all sessions share."""
+    lock, release = threading.Lock(), threading.Event()
+    running, peak = 0, 0
+
+    def held(real: object) -> object:
+        def run(*args: object, **kwargs: object) -> object:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            try:
+                release.wait(TIMEOUT)
+                return real(*args, **kwargs)  # type: ignore[operator]
+            finally:
+                with lock:
+                    running -= 1
+        return run
+
+    monkeypatch.setattr(extraction, "extract_bytes", held(extraction.extract_bytes))
+    monkeypatch.setattr(extraction, "_pasted", held(extraction._pasted))
+    for number in range(4):
+        (tmp_path / f"doc{number}.md").write_text(f"# Doc {number}\n\nbody")
+    calls = [*(extract_file(tmp_path / f"doc{n}.md") for n in range(4)),
+             *(extract_upload(f"upload {n}".encode(), f"u{n}.txt") for n in range(4)),
+             *(extraction.extract_pasted(f"pasted {n}", "text/plain") for n in range(4))]
+    tasks = [asyncio.create_task(call) for call in calls]
+    try:
+        async def started() -> None:
+            while running < extraction.EXTRACTING_AT_ONCE:
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(started(), TIMEOUT)
+        for _ in range(20):  # give any thread beyond the cap the chance to start
+            await asyncio.sleep(0.01)
+        assert peak == extraction.EXTRACTING_AT_ONCE
+    finally:
+        release.set()
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), TIMEOUT)
+    assert [r.text for r in results] == [  # type: ignore[union-attr]
+        *(f"# Doc {n}\n\nbody" for n in range(4)), *(f"upload {n}" for n in range(4)),
+        *(f"pasted {n}" for n in range(4))]
+    assert peak == extraction.EXTRACTING_AT_ONCE

@@ -11,6 +11,7 @@ import contextlib
 import json
 
 from workshop_tui.commands.common import settings_from
+from workshop_tui.services.access import OPERATOR
 from workshop_tui.services.workshop import Workshop
 
 VECTOR_STORE_WAIT_S = 30.0
@@ -22,7 +23,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         with contextlib.suppress(Exception):  # a store that fails to open is reported by its check
             await workshop.store.wait_ready(VECTOR_STORE_WAIT_S)
-        report = await workshop.health.detailed()
+        report = await workshop.health.detailed(OPERATOR)
     finally:
         await workshop.close()
     if args.json:

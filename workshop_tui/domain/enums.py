@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 
 class Role(StrEnum):
@@ -66,3 +66,12 @@ class ToolKind(StrEnum):
     UNIT_CONVERSION = "unit_conversion"
     VECTOR_SEARCH = "vector_search"
     LOOKUP_TABLE = "lookup_table"
+
+
+class Unchanged(Enum):
+    """Marks a keyword left out of an update, as opposed to None ("clear it")."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED

@@ -51,6 +51,7 @@ class Kind(StrEnum):
     SETTINGS = "settings"
     AUDIT = "audit"
     USAGE = "usage"  # the per-user, per-model usage counters behind the admin's usage view
+    HEALTH = "health"  # the health report's details: hosts, errors, queues, pending registrations
 
 
 STAFF = frozenset({Role.SUPER_ADMIN, Role.ADMIN, Role.INSTRUCTOR})
@@ -80,7 +81,8 @@ MANAGES_ROLES: dict[Role, frozenset[Role]] = {
     Role.INSTRUCTOR: frozenset({Role.STUDENT, Role.FAMILY, Role.GUEST}),
 }
 # Who may read every record of a kind at once: the audit log, the usage view, the account list.
-READ_ALL: dict[Kind, frozenset[Role]] = {Kind.AUDIT: ADMINS, Kind.USAGE: ADMINS, Kind.USER: frozenset(MANAGES_ROLES)}
+READ_ALL: dict[Kind, frozenset[Role]] = {Kind.AUDIT: ADMINS, Kind.USAGE: ADMINS, Kind.USER: frozenset(MANAGES_ROLES),
+                                         Kind.HEALTH: STAFF}
 # Roles that may use every enabled model and tool without a per-user grant.
 IMPLICIT_GRANTS = STAFF
 
@@ -180,7 +182,8 @@ def _authorize_kind(actor: Actor, action: Action, kind: Kind) -> None:
             _deny(f"a {actor.role} may not approve registrations")
     elif action is Action.READ:
         if kind in READ_ALL and actor.role not in READ_ALL[kind]:
-            what = {Kind.AUDIT: "read the audit log", Kind.USAGE: "see everyone's usage"}.get(kind, "list accounts")
+            what = {Kind.AUDIT: "read the audit log", Kind.USAGE: "see everyone's usage",
+                    Kind.HEALTH: "see the health report's details"}.get(kind, "list accounts")
             _deny(f"a {actor.role} may not {what}")
     else:
         raise TypeError(f"{action} needs a resource, not a kind")
@@ -193,8 +196,8 @@ def _authorize_user(actor: Actor, action: Action, target: User) -> None:
     if action in (Action.READ, Action.MANAGE, Action.APPROVE, Action.DELETE, Action.UPDATE):
         if target.id == actor.id and action is not Action.READ:
             _deny("nobody changes their own role, status or grants")
-        if target.role not in managed:
-            _deny(f"a {actor.role} may not manage a {target.role} account")
+        if target.role not in managed:  # out of reach: answered as if it did not exist
+            raise NotFound(f"user {target.id} not found")
         return
     _deny(f"{action} does not apply to accounts")
 

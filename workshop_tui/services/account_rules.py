@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import User
-from workshop_tui.domain.text import normalize_text, one_line
 from workshop_tui.services.access import Action, Actor, authorize
 from workshop_tui.services.events import EventBus
+from workshop_tui.services.text_fields import bounded_text, has_terminal_controls, one_line_text
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 from workshop_tui.storage.repositories.users import UserRepository
@@ -65,17 +65,20 @@ def check_username(username: str) -> str:
 
 def check_display_name(display_name: str | None, fallback: str) -> str:
     """One line, no terminal controls (it is drawn in other people's screens), length-capped."""
-    text = one_line(str(display_name or ""), DISPLAY_NAME_MAX + 1) or fallback
-    if len(text) > DISPLAY_NAME_MAX:
-        raise Invalid(f"must be at most {DISPLAY_NAME_MAX} characters", field="display_name")
-    return text
+    return one_line_text(display_name, "display_name", DISPLAY_NAME_MAX) or fallback
 
 
 def check_email(email: str | None) -> str | None:
+    """An address is refused, not cleaned, when it carries terminal controls: an approver reads it,
+    and a silently altered address would reach someone else."""
     if email is None or not str(email).strip():
         return None
     text = str(email).strip()
-    if len(text) > EMAIL_MAX or not _EMAIL.fullmatch(text):
+    if has_terminal_controls(text):
+        raise Invalid("must not contain control characters or terminal escape sequences", field="email")
+    if len(text) > EMAIL_MAX:
+        raise Invalid(f"must be at most {EMAIL_MAX} characters", field="email")
+    if not _EMAIL.fullmatch(text):
         raise Invalid("is not an email address like name@example.org", field="email")
     return text
 
@@ -139,12 +142,10 @@ async def check_guardian(session: AsyncSession, guardian_id: int | None, ward_id
                       "that is not itself family", field="guardian")
 
 
-def check_notes(notes: str | None) -> str | None:
-    """Approver's notes: free text shown to other approvers, so cleaned of terminal controls."""
-    text = normalize_text(str(notes or "")).strip()
-    if len(text) > NOTES_MAX:
-        raise Invalid(f"must be at most {NOTES_MAX} characters", field="notes")
-    return text or None
+def check_notes(notes: str | None, field: str = "notes") -> str | None:
+    """Approvers' notes and suspension reasons: free text other staff read, so cleaned of terminal
+    controls and length-capped; None when nothing is left."""
+    return bounded_text(notes, field, NOTES_MAX).strip() or None
 
 
 async def model_names(session: AsyncSession, ids: Iterable[int]) -> list[str]:

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.errors import NotFound, Unavailable
 from workshop_tui.domain.models import ModelInfo
-from workshop_tui.ollama import ModelDetails, ModelEntry, OllamaError, PullProgress, normalize_model_name
+from workshop_tui.ollama import ModelDetails, ModelEntry, OllamaError, PullProgress
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.gateway import OllamaGateway
+from workshop_tui.services.model_names import check_model_name, find_model
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.models import ModelRepository
 
@@ -37,6 +38,11 @@ class CatalogService:
         authorize(actor, Action.MANAGE, Kind.MODEL)
         return actor
 
+    async def _catalogue_name(self, name: str) -> str:
+        """`name` as the catalogue spells it, or normalised when the catalogue does not list it."""
+        async with self.ctx.db.reading() as session:
+            return (await find_model(session, name))[0]
+
     async def list(self, actor: Actor, *, usable_only: bool = False) -> list[ModelInfo]:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
@@ -46,10 +52,9 @@ class CatalogService:
         return models
 
     async def details(self, actor: Actor, name: str) -> ModelDetails:
-        name = normalize_model_name(name)
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            model = await ModelRepository(session).get_by_name(name)
+            name, model = await find_model(session, name)
         authorize(actor, Action.READ, model or ModelInfo(id=0, name=name))
         return await self._show(name)
 
@@ -102,7 +107,7 @@ class CatalogService:
         }
 
     async def set_enabled(self, actor: Actor, name: str, enabled: bool) -> ModelInfo:
-        return await self._admin_update(actor, normalize_model_name(name), "model.enable" if enabled
+        return await self._admin_update(actor, check_model_name(name), "model.enable" if enabled
                                         else "model.disable", enabled=enabled)
 
     async def _admin_update(self, actor: Actor, name: str, action: str, **fields: object) -> ModelInfo:
@@ -113,6 +118,7 @@ class CatalogService:
             before = await repo.get_by_name(name)
             if before is None:
                 raise NotFound(f"model {name} is not in the catalogue")
+            name = before.name  # as the catalogue spells it
             after = await repo.upsert(name, **fields)
             await AuditRepository(session).record(
                 actor_id=actor.id, actor_name=actor.name, action=action, target_type="model", target_id=after.id,
@@ -127,7 +133,7 @@ class CatalogService:
 
     async def pull(self, actor: Actor, name: str, host: str | None = None) -> AsyncIterator[PullProgress]:
         """Pull onto `host` (default: the first configured), yielding progress; audited start and end."""
-        name = normalize_model_name(name)
+        name = check_model_name(name)
         actor = await self._model_admin(actor)
         url = host or self.gateway.pool.urls[0]
         await self._audit(actor, "model.pull.start", name, host=url)
@@ -146,8 +152,8 @@ class CatalogService:
 
     async def delete(self, actor: Actor, name: str) -> None:
         """Delete the model from every host that has it, then from the catalogue (grants go too)."""
-        name = normalize_model_name(name)
         actor = await self._model_admin(actor)
+        name = await self._catalogue_name(name)
         await self.gateway.models()
         for url in self.gateway.pool.hosts_for(name):
             try:
@@ -166,8 +172,8 @@ class CatalogService:
                 before={"hosts": list(model.hosts)} if model else None)
 
     async def unload(self, actor: Actor, name: str) -> None:
-        name = normalize_model_name(name)
         actor = await self._model_admin(actor)
+        name = await self._catalogue_name(name)
         await self.gateway.models()
         for url in self.gateway.pool.hosts_for(name):
             await self.gateway.pool.clients[url].unload(name)

@@ -12,6 +12,7 @@ from typing import Any
 from workshop_tui.domain.enums import MessageRole, MessageStatus
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Message, ModelInfo
+from workshop_tui.services.text_fields import has_terminal_controls
 
 # Conversation parameters a user may set, with their allowed ranges.
 PARAMETERS: dict[str, tuple[type, float, float]] = {
@@ -23,6 +24,21 @@ PARAMETERS: dict[str, tuple[type, float, float]] = {
     "num_predict": (int, -1, 131_072),
     "repeat_penalty": (float, 0.0, 5.0),
 }
+MAX_STOP_SEQUENCES, MAX_STOP_CHARS = 8, 200
+
+
+def _stop_sequences(value: Any) -> list[str]:
+    """Stop sequences are matched against the model's output, so they are refused rather than
+    cleaned when they carry terminal controls: a cleaned one would stop at something else."""
+    field = "parameters.stop"
+    if not isinstance(value, list) or len(value) > MAX_STOP_SEQUENCES or not all(isinstance(s, str) and s
+                                                                                 for s in value):
+        raise Invalid(f"expected a list of up to {MAX_STOP_SEQUENCES} non-empty strings", field=field)
+    if any(len(s) > MAX_STOP_CHARS for s in value):
+        raise Invalid(f"each must be at most {MAX_STOP_CHARS} characters", field=field)
+    if any(has_terminal_controls(s) for s in value):
+        raise Invalid("must not contain control characters or terminal escape sequences", field=field)
+    return list(value)
 
 
 def validate_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -30,9 +46,7 @@ def validate_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, value in parameters.items():
         if name == "stop":
-            if not isinstance(value, list) or len(value) > 8 or not all(isinstance(s, str) and s for s in value):
-                raise Invalid("expected a list of up to 8 non-empty strings", field="parameters.stop")
-            clean[name] = value
+            clean[name] = _stop_sequences(value)
             continue
         if name not in PARAMETERS:
             raise Invalid(f"unknown parameter; expected one of {', '.join(sorted(PARAMETERS))}, stop",

@@ -13,17 +13,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workshop_tui.domain.enums import UNCHANGED, Unchanged
 from workshop_tui.domain.errors import Invalid, NotFound
 from workshop_tui.domain.models import Conversation, Message, ModelInfo, Tool
 from workshop_tui.domain.text import one_line
-from workshop_tui.ollama.types import normalize_model_name
+from workshop_tui.ollama.types import model_key
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.chat_history import validate_parameters
 from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.model_names import check_model_name, find_model
 from workshop_tui.services.rag import usable_rag
+from workshop_tui.services.text_fields import bounded_text
 from workshop_tui.storage.repositories.conversations import ConversationRepository
-from workshop_tui.storage.repositories.models import ModelRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 
 MAX_MESSAGE_CHARS = 32_000
@@ -46,12 +48,24 @@ class Turn:
 
 async def usable_model(session: AsyncSession, actor: Actor, name: str, *,
                        known: ModelInfo | None = None) -> ModelInfo | None:
-    """Authorize USE of the model `name`; return its catalogue entry when the workshop has one.
-    `known` is that entry when the caller has already read it."""
-    name = normalize_model_name(name)
-    model = known if known is not None and known.name == name else await ModelRepository(session).get_by_name(name)
-    authorize(actor, Action.USE, model or ModelInfo(id=0, name=name))
+    """Authorize USE of the model `name` (any spelling, see `model_names`); return its catalogue
+    entry when the workshop has one. `known` is that entry when the caller has already read it."""
+    if known is not None and model_key(known.name) == model_key(name):
+        wanted, model = known.name, known
+    else:
+        wanted, model = await find_model(session, name)
+    authorize(actor, Action.USE, model or ModelInfo(id=0, name=wanted))
     return model
+
+
+def id_list(ids: Iterable[int], field: str) -> list[int]:
+    """Ids given as any iterable (a generator too), read once, each a whole number."""
+    if isinstance(ids, str | bytes):
+        raise Invalid("give a list of ids", field=field)
+    found = list(ids)
+    if any(not isinstance(i, int) or isinstance(i, bool) for i in found):
+        raise Invalid("ids must be whole numbers", field=field)
+    return found
 
 
 async def usable_tools(session: AsyncSession, actor: Actor, tool_ids: Iterable[int]) -> dict[str, Tool]:
@@ -73,31 +87,36 @@ class ConversationService:
     async def create(self, actor: Actor, model: str, *, title: str | None = None, system_prompt: str | None = None,
                      parameters: dict[str, Any] | None = None, tool_ids: Iterable[int] = (),
                      rag_system_id: int | None = None) -> Conversation:
+        tool_list = id_list(tool_ids, "tool_ids")
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.CREATE, Kind.CONVERSATION)
             fields = await self._checked_fields(session, actor, model=model, system_prompt=system_prompt,
-                                                parameters=parameters, tool_ids=tool_ids, rag_system_id=rag_system_id)
+                                                parameters=parameters, tool_ids=tool_list, rag_system_id=rag_system_id)
             assert actor.id is not None, "the operator has no conversations"
             return await ConversationRepository(session).add(
                 user_id=actor.id, title=one_line(title or "New conversation", 200), **fields)
 
-    async def _checked_fields(self, session: AsyncSession, actor: Actor, **given: Any) -> dict[str, Any]:
+    async def _checked_fields(self, session: AsyncSession, actor: Actor, *, model: str | None = None,
+                              system_prompt: str | None = None, parameters: dict[str, Any] | None = None,
+                              tool_ids: list[int] | None = None,
+                              rag_system_id: int | Unchanged | None = UNCHANGED) -> dict[str, Any]:
+        """The given fields, checked; None leaves a field out, except `rag_system_id`, where None
+        detaches the RAG system and UNCHANGED leaves it out."""
         fields: dict[str, Any] = {}
-        if given.get("model") is not None:
-            await usable_model(session, actor, given["model"])
-            fields["model"] = normalize_model_name(given["model"])
-        if given.get("system_prompt") is not None:
-            if len(given["system_prompt"]) > MAX_SYSTEM_PROMPT_CHARS:
-                raise Invalid(f"longer than {MAX_SYSTEM_PROMPT_CHARS} characters", field="system_prompt")
-            fields["system_prompt"] = given["system_prompt"] or None
-        if given.get("parameters") is not None:
-            fields["parameters"] = validate_parameters(given["parameters"])
-        if given.get("tool_ids") is not None:
-            await usable_tools(session, actor, given["tool_ids"])
-            fields["tool_ids"] = list(given["tool_ids"])
-        if given.get("rag_system_id") is not None:
-            fields["rag_system_id"] = await self._readable_rag_system(session, actor, given["rag_system_id"])
+        if model is not None:
+            known = await usable_model(session, actor, model)
+            fields["model"] = known.name if known is not None else check_model_name(model)
+        if system_prompt is not None:
+            fields["system_prompt"] = bounded_text(system_prompt, "system_prompt", MAX_SYSTEM_PROMPT_CHARS) or None
+        if parameters is not None:
+            fields["parameters"] = validate_parameters(parameters)
+        if tool_ids is not None:
+            await usable_tools(session, actor, tool_ids)
+            fields["tool_ids"] = tool_ids
+        if rag_system_id is None or isinstance(rag_system_id, int):
+            fields["rag_system_id"] = (None if rag_system_id is None
+                                       else await self._readable_rag_system(session, actor, rag_system_id))
         return fields
 
     async def _readable_rag_system(self, session: AsyncSession, actor: Actor, rag_system_id: int) -> int:
@@ -134,15 +153,22 @@ class ConversationService:
             return await ConversationRepository(session).messages(conversation_id)
 
     async def update(self, actor: Actor, conversation_id: int, *, title: str | None = None,
-                     **changes: Any) -> Conversation:
+                     model: str | None = None, system_prompt: str | None = None,
+                     parameters: dict[str, Any] | None = None, tool_ids: Iterable[int] | None = None,
+                     rag_system_id: int | Unchanged | None = UNCHANGED) -> Conversation:
+        """Change what is given. `tool_ids` replaces the tools; `rag_system_id=None` detaches the
+        RAG system (leaving it out keeps it)."""
+        tool_list = None if tool_ids is None else id_list(tool_ids, "tool_ids")
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             await self._owned(session, actor, conversation_id, Action.UPDATE)
-            fields = await self._checked_fields(session, actor, **changes)
-            tool_ids = fields.pop("tool_ids", None)
+            fields = await self._checked_fields(session, actor, model=model, system_prompt=system_prompt,
+                                                parameters=parameters, tool_ids=tool_list,
+                                                rag_system_id=rag_system_id)
+            tool_list = fields.pop("tool_ids", None)
             repo = ConversationRepository(session)
-            if tool_ids is not None:
-                await repo.set_tools(conversation_id, tool_ids)
+            if tool_list is not None:
+                await repo.set_tools(conversation_id, tool_list)
             if title is not None:
                 fields["title"] = one_line(title, 200)
             return await repo.update(conversation_id, **fields)

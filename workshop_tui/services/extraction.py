@@ -6,21 +6,25 @@ sequences. Limits are checked before the expensive step (size before reading, pa
 extracting text, characters while extracting), and the text is normalised with
 :func:`~workshop_tui.domain.text.normalize_text` so it is safe to display and to embed.
 
-Parsing is CPU-bound and synchronous, so the async entry points run it in a worker thread and the
-event loop (shared by every session) never stalls on a large PDF.
+Parsing is CPU-bound and synchronous, so the async entry points run it in one of a few extraction
+threads (`EXTRACTING_AT_ONCE`) and the event loop (shared by every session) never stalls on a large
+PDF.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.text import normalize_text, one_line
@@ -30,11 +34,12 @@ from workshop_tui.services.extraction_formats import (
     html_to_text,
     pdf_to_text,
 )
-from workshop_tui.services.paths import resolve_inside
+from workshop_tui.services.paths import open_without_links, resolve_inside
 
 __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_LIMITS",
+    "EXTRACTING_AT_ONCE",
     "ExtractedText",
     "ExtractionLimits",
     "extract_bytes",
@@ -44,6 +49,7 @@ __all__ = [
 ]
 
 _MB = 1024 * 1024
+T = TypeVar("T")
 _KINDS: dict[str, tuple[str, str]] = {  # extension -> (kind, content type)
     ".txt": ("text", "text/plain"),
     ".text": ("text", "text/plain"),
@@ -81,6 +87,22 @@ class ExtractionLimits:
 
 
 DEFAULT_LIMITS = ExtractionLimits()
+EXTRACTING_AT_ONCE = 4
+"""Documents parsed at the same time in the whole process: uploads, pastes, server paths and the
+workshop file's documents all queue for the same few threads, so a class importing at once cannot
+take every core (and the interpreter's lock) from the event loop that all sessions share."""
+
+
+@functools.cache
+def _threads() -> ThreadPoolExecutor:
+    """The extraction threads, started on first use (never at import time)."""
+    return ThreadPoolExecutor(max_workers=EXTRACTING_AT_ONCE, thread_name_prefix="extract")
+
+
+async def _in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``function`` in one of the extraction threads, waiting for a free one."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_threads(), functools.partial(function, *args, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -170,16 +192,19 @@ def extract_bytes(
 def _read_limited(path: Path, limits: ExtractionLimits) -> bytes:
     """Read a regular file, checking its size with ``fstat`` before reading a byte.
 
-    The final component is opened without following links and without blocking, so a link swapped
-    in after path checks, a FIFO or a device is refused instead of followed or hung on.
+    No component of the path is followed if it is a link (see `paths.open_without_links`), and the
+    file is opened without blocking, so a link swapped in after the path checks, a FIFO or a device
+    is refused instead of followed or hung on.
     """
     name = _display_name(str(path))
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        fd = open_without_links(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise Invalid(f"'{name}' does not exist", field="file") from None
     except OSError as error:
+        if error.errno == errno.ELOOP and error.filename:
+            raise Invalid(f"'{name}' is refused: the folder '{one_line(str(error.filename), 100)}' on its path is "
+                          "a symbolic link, which is not followed", field="file") from None
         if error.errno == errno.ELOOP:
             raise Invalid(f"'{name}' is a symbolic link, which is not followed", field="file") from None
         raise Invalid(f"'{name}' cannot be opened: {error.strerror}", field="file") from None
@@ -221,12 +246,12 @@ async def extract_pasted(text: str, content_type: str, limits: ExtractionLimits 
                          name: str = "") -> ExtractedText:
     """Pasted text normalised, held to the same limits as files and checksummed, off the event loop.
     Raises PastedTooLong or PastedEmpty, which callers word for their own context."""
-    return await asyncio.to_thread(_pasted, text, content_type, limits, name)
+    return await _in_thread(_pasted, text, content_type, limits, name)
 
 
 async def extract_file(path: Path, limits: ExtractionLimits = DEFAULT_LIMITS) -> ExtractedText:
     """Extract a file on disk in a worker thread. Resolve user-given paths with resolve_inside first."""
-    return await asyncio.to_thread(_extract_path, Path(path), limits)
+    return await _in_thread(_extract_path, Path(path), limits)
 
 
 async def extract_upload(
@@ -235,4 +260,4 @@ async def extract_upload(
     """Extract uploaded bytes in a worker thread; an oversized upload is refused without a thread."""
     if len(data) > limits.max_bytes:
         return extract_bytes(data, filename, limits)  # raises the size refusal at once
-    return await asyncio.to_thread(extract_bytes, data, filename, limits, content_type=content_type)
+    return await _in_thread(extract_bytes, data, filename, limits, content_type=content_type)

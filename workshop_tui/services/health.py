@@ -3,6 +3,10 @@ detailed one for the admin's health screen and `workshop-tui health`.
 
 Every probe is bounded in time and none raises: a part that is down is reported as down, with a
 message that says what to do, and the rest of the report still arrives.
+
+The details (host URLs, errors, queues, models, pending registrations, the data folder) are for
+staff (`Kind.HEALTH` in the capability table); anyone else asking gets only whether the database,
+the vector store and Ollama are up.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from workshop_tui.domain.enums import AccountStatus, JobStatus
+from workshop_tui.domain.errors import Forbidden, ServiceError
 from workshop_tui.ollama import OllamaError
+from workshop_tui.services.access import Action, Actor, Kind, authorize
+from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.gateway import OllamaGateway
 from workshop_tui.storage.tables import EmbeddingJobRow, ModelRow, UserRow
@@ -37,6 +44,8 @@ class Check:
 @dataclass
 class HealthReport:
     checks: list[Check]
+    detailed: bool = False
+    """True when the checks carry their details; False for the up-or-down summary."""
 
     @property
     def ok(self) -> bool:
@@ -59,11 +68,32 @@ class HealthService:
         checks += await self._hosts()
         return HealthReport(checks)
 
-    async def detailed(self) -> HealthReport:
+    async def detailed(self, actor: Actor) -> HealthReport:
+        """Every check with its details for staff; for anyone else, only which parts are up."""
+        shows_details = await self._shows_details(actor)
         report = await self.basic()
+        if not shows_details:
+            return up_or_down(report)
         report.checks += [await self._models(), await self._loaded(), self._queue(), await self._workshop(),
                           await asyncio.to_thread(self._disk)]
+        report.detailed = True
         return report
+
+    async def _shows_details(self, actor: Actor) -> bool:
+        """Whether `actor` may see the details. An inactive account is refused as everywhere; when
+        the database cannot say who is asking, only the operator sees details."""
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S), self.ctx.db.reading() as session:
+                actor = await fresh_actor(session, actor)
+        except ServiceError:
+            raise
+        except Exception:  # the database is down: its check says so
+            return actor.is_operator
+        try:
+            authorize(actor, Action.READ, Kind.HEALTH)
+        except Forbidden:
+            return False
+        return True
 
     async def _database(self) -> Check:
         try:
@@ -149,3 +179,12 @@ class HealthService:
         return Check("disk", free is None or free > 100 * 1024 * 1024, required=False,
                      detail={"data_dir": str(root), "used_bytes": total, "free_bytes": free},
                      error=None if free is None or free > 100 * 1024 * 1024 else "less than 100 MB free")
+
+
+def up_or_down(report: HealthReport) -> HealthReport:
+    """The report without details, errors or host URLs: the database, the vector store and Ollama
+    (up when every host is), each up or down."""
+    by_name = {c.name: c for c in report.checks}
+    hosts = [c for c in report.checks if c.name.startswith("ollama ")]
+    return HealthReport([Check("database", by_name["database"].ok), Check("qdrant", by_name["qdrant"].ok),
+                         Check("ollama", all(c.ok for c in hosts))])

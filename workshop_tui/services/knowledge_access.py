@@ -2,7 +2,8 @@
 
 They all go through `access.authorize`; this module only adds the lookups around it: load a
 resource by id or answer NotFound, check a model name the caller passed, and decide which
-visibilities a listing may include (mirroring `can_read`, which still checks every row).
+visibilities a listing may include (mirroring `can_read`, which still checks every row). The
+free-text checks of `text_fields.py` are re-exported for the knowledge services.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import Role, Visibility
 from workshop_tui.domain.errors import Forbidden, Invalid, NotFound
-from workshop_tui.domain.text import normalize_text, one_line
-from workshop_tui.ollama.types import normalize_model_name
 from workshop_tui.services.access import ADMINS, Action, Actor, authorize, check_visibility
-from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.services.model_names import find_model
+from workshop_tui.services.text_fields import bounded_text, clean_name
+
+__all__ = ["authorize_model", "bounded_text", "check_new_visibility", "check_visibility_change", "clean_name", "load",
+           "readable_visibilities"]
 
 T = TypeVar("T")
 
@@ -42,20 +45,17 @@ async def load(repo: Any, actor: Actor, item_id: int, action: Action, noun: str)
 
 
 async def authorize_model(session: AsyncSession, actor: Actor, name: str) -> str:
-    """Check that `actor` may use model `name` and return its normalised name.
+    """Check that `actor` may use model `name` and return the name to store (see `model_names`).
 
     A model in the workshop catalogue goes through `authorize` (enabled, granted). A model Ollama has
     but the catalogue has not synced yet can only be grants-free: staff may use it, others may not.
     """
-    normalised = normalize_model_name(str(name or ""))
-    if not normalised:
-        raise Invalid("choose a model", field="model")
-    info = await ModelRepository(session).get_by_name(normalised)
+    wanted, info = await find_model(session, name)
     if info is not None:
         authorize(actor, Action.USE, info)
-    elif not actor.may_use_model(normalised):
-        raise Forbidden(f"you are not allowed to use model {normalised}; ask your instructor")
-    return normalised
+    elif not actor.may_use_model(wanted):
+        raise Forbidden(f"you are not allowed to use model {wanted}; ask your instructor")
+    return wanted
 
 
 def check_new_visibility(actor: Actor, visibility: Visibility | str) -> Visibility:
@@ -75,22 +75,3 @@ def check_visibility_change(actor: Actor, resource: Any, visibility: Visibility 
     if value is not Visibility.PRIVATE:
         authorize(actor, Action.SHARE, resource)
     return value
-
-
-def clean_name(value: str, field: str, max_len: int) -> str:
-    """A one-line, non-empty, length-capped name or title (it appears in lists and headers)."""
-    text = one_line(str(value or ""), max_len + 1)
-    if not text:
-        raise Invalid("must not be empty", field=field)
-    if len(text) > max_len:
-        raise Invalid(f"must be at most {max_len} characters", field=field)
-    return text
-
-
-def bounded_text(value: str, field: str, max_len: int) -> str:
-    """Free text (descriptions, templates), cleaned of terminal controls, with a length cap refused
-    rather than silently cut."""
-    text = normalize_text(str(value or ""))
-    if len(text) > max_len:
-        raise Invalid(f"must be at most {max_len:,} characters", field=field)
-    return text

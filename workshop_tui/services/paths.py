@@ -5,10 +5,16 @@ absolute path elsewhere, and a symbolic link planted inside the root that points
 device, or at another user's files). We refuse all three outright rather than resolving and checking
 afterwards, because a link that is harmless now can be retargeted between check and use. Each path
 component is examined with ``lstat`` so a link is seen as a link, never followed.
+
+Checking is not enough where the folders are someone else's to change (attendees write their upload
+folders over SFTP): a folder can be swapped for a link after the check. So the file is then opened
+with :func:`open_without_links`, one component at a time, each relative to the folder opened before
+it and with ``O_NOFOLLOW``: no component of the path can be a link at the moment of opening.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path, PurePath
@@ -75,3 +81,49 @@ def _relative_to_root(candidate: PurePath, root_as_given: Path, base: Path, text
         except ValueError:
             continue
     raise Invalid(f"{_shown(text)!r} is refused: it is outside the import root", field="path")
+
+
+_FOLDER_FLAGS = (os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+_LINK_ERRORS = frozenset({errno.ELOOP, errno.EMLINK})  # EMLINK: what some BSDs answer for O_NOFOLLOW
+
+
+def open_without_links(path: str | Path, flags: int) -> int:
+    """Open ``path`` and return the descriptor, refusing a symbolic link at any component.
+
+    Walks the absolute path from ``/``, opening each folder relative to the previous one with
+    ``O_NOFOLLOW | O_DIRECTORY`` and the last component with ``flags | O_NOFOLLOW``. Raises OSError
+    as ``os.open`` does; a link anywhere gives ``ELOOP``, with ``filename`` set to the folder when
+    the link is not the last component. Give it paths from :func:`resolve_inside`, which resolves
+    the root: a root that sits behind a link is refused here.
+    """
+    nofollow = flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    if os.open not in os.supports_dir_fd:  # no descriptor-relative opens on this system
+        return os.open(path, nofollow)
+    parts = Path(os.path.abspath(path)).parts
+    folder = os.open(parts[0], _FOLDER_FLAGS)
+    try:
+        for part in parts[1:-1]:
+            try:
+                inner = os.open(part, _FOLDER_FLAGS, dir_fd=folder)
+            except OSError as error:
+                if error.errno in _LINK_ERRORS or (error.errno == errno.ENOTDIR and _is_link(part, folder)):
+                    raise OSError(errno.ELOOP, "a folder on the path is a symbolic link", part) from None
+                raise
+            os.close(folder)
+            folder = inner
+        try:
+            return os.open(parts[-1], nofollow, dir_fd=folder)
+        except OSError as error:
+            if error.errno in _LINK_ERRORS:
+                raise OSError(errno.ELOOP, os.strerror(errno.ELOOP)) from None
+            raise
+    finally:
+        os.close(folder)
+
+
+def _is_link(name: str, folder: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(name, dir_fd=folder).st_mode)
+    except OSError:
+        return False

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Conflict, Invalid
 from workshop_tui.domain.models import Prompt
-from workshop_tui.domain.templates import TemplateVariable, Value, check_template, render
+from workshop_tui.domain.templates import MAX_VALUE_CHARS, TemplateVariable, Value, check_template, render
 from workshop_tui.domain.text import one_line
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read
 from workshop_tui.services.actors import fresh_actor
@@ -29,6 +29,7 @@ from workshop_tui.services.knowledge_access import (
     load,
     readable_visibilities,
 )
+from workshop_tui.services.text_fields import one_line_text
 from workshop_tui.storage.repositories.prompts import PromptRepository
 
 NOUN = "prompt"
@@ -36,6 +37,8 @@ MAX_TEMPLATE_CHARS = 20_000
 MAX_VARIABLES = 30
 MAX_TAGS = 20
 MAX_TAG_CHARS = 32
+MAX_CHOICE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 200  # a variable's description, shown beside its field
 _VARIABLE_KEYS = frozenset({"name", "type", "default", "required", "choices", "description"})
 
 
@@ -46,16 +49,25 @@ def variables_of(prompt: Prompt) -> list[TemplateVariable]:
 
 def _variable(spec: TemplateVariable | Mapping[str, Any]) -> TemplateVariable:
     if isinstance(spec, TemplateVariable):
-        return spec
+        spec = stored_variable(spec)  # cleaned like any other declaration
     if not isinstance(spec, Mapping):
         raise Invalid("each variable needs a name, a type, a default and whether it is required", field="variables")
     unknown = set(spec) - _VARIABLE_KEYS
     if unknown:
         raise Invalid(f"unknown setting {sorted(unknown)[0]!r} in a variable", field="variables")
+    name, kind = str(spec.get("name", "")), str(spec.get("type", "text"))
+    at = f"variables.{name}"
+    choices = spec.get("choices") or ()
+    if isinstance(choices, str):
+        raise Invalid("give choices as a list, one choice per item", field=f"{at}.choices")
+    default = spec.get("default")
+    if isinstance(default, str):  # a choice's default must match a (cleaned, one-line) choice
+        default = (one_line_text(default, f"{at}.default", MAX_CHOICE_CHARS) if kind == "choice"
+                   else bounded_text(default, f"{at}.default", MAX_VALUE_CHARS))
     return TemplateVariable(
-        name=str(spec.get("name", "")), type=str(spec.get("type", "text")), default=spec.get("default"),
-        required=bool(spec.get("required", False)), choices=tuple(str(c) for c in spec.get("choices") or ()),
-        description=one_line(str(spec.get("description") or ""), 200))
+        name=name, type=kind, default=default, required=bool(spec.get("required", False)),
+        choices=tuple(clean_name(str(c), f"{at}.choices", MAX_CHOICE_CHARS) for c in choices),
+        description=one_line_text(str(spec.get("description") or ""), f"{at}.description", MAX_DESCRIPTION_CHARS))
 
 
 def stored_variable(variable: TemplateVariable) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import Visibility
@@ -131,22 +132,26 @@ class RagService:
         name = clean_name(name, "name", 100)
         fields: dict[str, object] = {"description": bounded_text(description, "description", 2000),
                                      "top_k": check_top_k(top_k), "score_threshold": _check_threshold(score_threshold)}
-        async with self.ctx.db.transaction() as session:
-            actor = await fresh_actor(session, actor)
-            authorize(actor, Action.CREATE, Kind.RAG_SYSTEM)
-            vis = check_new_visibility(actor, visibility)
-            fields["chat_model"] = await authorize_model(session, actor, chat_model)
-            await self._vector_db_for(session, actor, vector_db_id, vis)
-            template = prompt_template
-            if prompt_id is not None:
-                prompt = await load(PromptRepository(session), actor, prompt_id, Action.USE, "prompt")
-                template = template if template is not None else prompt.template
-            repo = RagSystemRepository(session)
-            if await repo.get_by_name(name) is not None:
-                raise Conflict(f"a RAG system named '{name}' already exists")
-            rag = await repo.add(name=name, vector_db_id=vector_db_id, prompt_id=prompt_id, visibility=vis,
-                                 prompt_template=check_rag_template(template or DEFAULT_TEMPLATE),
-                                 creator_id=actor.id, **fields)
+        try:
+            async with self.ctx.db.transaction() as session:
+                actor = await fresh_actor(session, actor)
+                authorize(actor, Action.CREATE, Kind.RAG_SYSTEM)
+                vis = check_new_visibility(actor, visibility)
+                fields["chat_model"] = await authorize_model(session, actor, chat_model)
+                await self._vector_db_for(session, actor, vector_db_id, vis)
+                template = prompt_template
+                if prompt_id is not None:
+                    prompt = await load(PromptRepository(session), actor, prompt_id, Action.USE, "prompt")
+                    template = template if template is not None else prompt.template
+                repo = RagSystemRepository(session)
+                if await repo.get_by_name(name) is not None:
+                    raise Conflict(f"a RAG system named '{name}' already exists")
+                rag = await repo.add(name=name, vector_db_id=vector_db_id, prompt_id=prompt_id, visibility=vis,
+                                     prompt_template=check_rag_template(template or DEFAULT_TEMPLATE),
+                                     creator_id=actor.id, **fields)
+        except IntegrityError:  # the same name chosen at the same moment, between the check and the insert
+            await self._refuse_if_taken(name)
+            raise
         self.ctx.events.publish("rag_system.created", user_id=actor.id, rag_system_id=rag.id)
         return rag
 
@@ -167,33 +172,45 @@ class RagService:
                      score_threshold: float | None = None, clear_threshold: bool = False,
                      visibility: Visibility | None = None) -> RagSystem:
         """Change any part; every id and model named is checked again as on creation."""
-        async with self.ctx.db.transaction() as session:
-            actor = await fresh_actor(session, actor)
-            repo = RagSystemRepository(session)
-            rag = await load(repo, actor, rag_system_id, Action.UPDATE, NOUN)
-            changes: dict[str, object] = {}
-            if name is not None:
-                changes["name"] = clean_name(name, "name", 100)
-                other = await repo.get_by_name(changes["name"])  # type: ignore[arg-type]
-                if other is not None and other.id != rag_system_id:
-                    raise Conflict(f"a RAG system named '{changes['name']}' already exists")
-            if description is not None:
-                changes["description"] = bounded_text(description, "description", 2000)
-            if chat_model is not None:
-                changes["chat_model"] = await authorize_model(session, actor, chat_model)
-            if prompt_template is not None:
-                changes["prompt_template"] = check_rag_template(prompt_template)
-            if top_k is not None:
-                changes["top_k"] = check_top_k(top_k)
-            if score_threshold is not None or clear_threshold:
-                changes["score_threshold"] = None if clear_threshold else _check_threshold(score_threshold)
-            new_visibility = rag.visibility
-            if visibility is not None:
-                new_visibility = changes["visibility"] = check_visibility_change(actor, rag, visibility)
-            if vector_db_id is not None or visibility is not None:
-                changes["vector_db_id"] = (await self._vector_db_for(
-                    session, actor, vector_db_id or rag.vector_db_id, new_visibility)).id
-            return await repo.update(rag_system_id, **changes) if changes else rag
+        new_name = None if name is None else clean_name(name, "name", 100)
+        try:
+            async with self.ctx.db.transaction() as session:
+                actor = await fresh_actor(session, actor)
+                repo = RagSystemRepository(session)
+                rag = await load(repo, actor, rag_system_id, Action.UPDATE, NOUN)
+                changes: dict[str, object] = {}
+                if new_name is not None:
+                    changes["name"] = new_name
+                    other = await repo.get_by_name(new_name)
+                    if other is not None and other.id != rag_system_id:
+                        raise Conflict(f"a RAG system named '{new_name}' already exists")
+                if description is not None:
+                    changes["description"] = bounded_text(description, "description", 2000)
+                if chat_model is not None:
+                    changes["chat_model"] = await authorize_model(session, actor, chat_model)
+                if prompt_template is not None:
+                    changes["prompt_template"] = check_rag_template(prompt_template)
+                if top_k is not None:
+                    changes["top_k"] = check_top_k(top_k)
+                if score_threshold is not None or clear_threshold:
+                    changes["score_threshold"] = None if clear_threshold else _check_threshold(score_threshold)
+                new_visibility = rag.visibility
+                if visibility is not None:
+                    new_visibility = changes["visibility"] = check_visibility_change(actor, rag, visibility)
+                if vector_db_id is not None or visibility is not None:
+                    changes["vector_db_id"] = (await self._vector_db_for(
+                        session, actor, vector_db_id or rag.vector_db_id, new_visibility)).id
+                return await repo.update(rag_system_id, **changes) if changes else rag
+        except IntegrityError:  # renamed at the same moment as another took the name
+            if new_name is not None:
+                await self._refuse_if_taken(new_name)
+            raise
+
+    async def _refuse_if_taken(self, name: str) -> None:
+        """After a failed write: Conflict when `name` is taken now (else the caller re-raises)."""
+        async with self.ctx.db.reading() as session:
+            if await RagSystemRepository(session).get_by_name(name) is not None:
+                raise Conflict(f"a RAG system named '{name}' already exists") from None
 
     async def delete(self, actor: Actor, rag_system_id: int) -> None:
         async with self.ctx.db.transaction() as session:

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workshop_tui.domain.enums import ToolKind, Visibility
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import Tool
-from workshop_tui.domain.text import one_line
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read, check_visibility
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.knowledge_access import load
+from workshop_tui.services.text_fields import clean_strings, one_line_text
 from workshop_tui.services.tools import schema
 from workshop_tui.services.tools.kinds import spec_for
 from workshop_tui.storage.repositories.audit import AuditRepository
@@ -28,6 +28,7 @@ from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 
 # Models call tools by name, and Ollama passes the name to the model as a function name.
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+MAX_DESCRIPTION = 500
 
 
 def check_tool_fields(name: str, kind: ToolKind | str, config: dict[str, Any]) -> ToolKind:
@@ -64,7 +65,8 @@ class ToolService:
 
     async def create(self, actor: Actor, name: str, kind: ToolKind | str, *, description: str = "",
                      config: dict[str, Any] | None = None, visibility: Visibility = Visibility.PRIVATE) -> Tool:
-        config = config or {}
+        config = clean_strings(config or {})
+        description = one_line_text(description, "description", MAX_DESCRIPTION)
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.CREATE, Kind.TOOL)
@@ -74,7 +76,7 @@ class ToolService:
             repo = ToolRepository(session)
             if await repo.get_by_name(name) is not None:
                 raise Conflict(f"a tool named {name!r} already exists")
-            tool = await repo.add(name=name, kind=tool_kind, description=one_line(description, 500), config=config,
+            tool = await repo.add(name=name, kind=tool_kind, description=description, config=config,
                                   parameters=spec_for(tool_kind).parameters, visibility=visibility,
                                   creator_id=actor.id)
             await AuditRepository(session).record(actor_id=actor.id, actor_name=actor.name, action="tool.create",
@@ -92,8 +94,9 @@ class ToolService:
             authorize(actor, Action.UPDATE, tool)
             fields: dict[str, Any] = {}
             if description is not None:
-                fields["description"] = one_line(description, 500)
+                fields["description"] = one_line_text(description, "description", MAX_DESCRIPTION)
             if config is not None:
+                config = clean_strings(config)
                 await check_config_ids(session, actor, check_tool_fields(tool.name, tool.kind, config), config)
                 fields["config"] = config
             if visibility is not None and visibility is not tool.visibility:

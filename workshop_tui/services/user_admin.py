@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.enums import UNCHANGED, AccountStatus, Role, Unchanged
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import User
 from workshop_tui.services import account_rules as rules
@@ -35,14 +35,6 @@ from workshop_tui.services.passwords import Password, Passwords
 from workshop_tui.storage.repositories.users import UserRepository
 from workshop_tui.storage.tables import UserRow
 
-
-class Unchanged(Enum):
-    """Marks a keyword left out, as opposed to None ("clear the override")."""
-
-    UNCHANGED = "unchanged"
-
-
-UNCHANGED = Unchanged.UNCHANGED
 QUOTA_FIELDS = {"messages_per_day": 0, "tokens_per_day": 0, "concurrent_generations": 1}  # name → minimum
 Step = Callable[[AsyncSession, Actor, User], Awaitable[tuple[dict[str, Any], dict[str, Any]]]]
 
@@ -64,10 +56,14 @@ class UserAdministration:
         """Look an account up by name (any case), for the CLI and the admin screens."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            user = await UserRepository(session).get_by_username(rules.normalize_username(username))
-            if user is None:
-                raise NotFound(f"no account named {rules.normalize_username(username)!r}")
-            authorize(actor, Action.READ, user)
+            name = rules.normalize_username(username)
+            user = await UserRepository(session).get_by_username(name)
+            try:
+                if user is None:
+                    raise NotFound(name)
+                authorize(actor, Action.READ, user)
+            except NotFound:  # unknown, or out of reach: the same answer, so names cannot be probed
+                raise NotFound(f"no account named {name!r}") from None
             return user
 
     async def list_users(self, actor: Actor, *, status: AccountStatus | None = None, role: Role | None = None,
@@ -109,23 +105,30 @@ class UserAdministration:
             self._check_may_add(await fresh_actor(session, actor), role)
         password_hash = await self.passwords.hash(password)
         del password
-        async with self.ctx.db.transaction() as session:
-            actor = await fresh_actor(session, actor)
-            self._check_may_add(actor, role)
-            users = UserRepository(session)
-            if await users.get_by_username(name) is not None:
-                raise Conflict(f"the username {name!r} is taken")
-            if role is Role.FAMILY and status is AccountStatus.ACTIVE:
-                await rules.check_guardian(session, guardian_id, None)
-            elif role is not Role.FAMILY and guardian_id is not None:
-                raise Invalid("only family accounts have a guardian", field="guardian")
-            now = datetime.now(UTC)
-            active = status is AccountStatus.ACTIVE
-            user = await users.add(username=name, display_name=shown, role=role, status=status,
-                                   password_hash=password_hash, email=mail, guardian_id=guardian_id,
-                                   approved_by_id=actor.id if active else None, approved_at=now if active else None)
-            change = rules.Change("user.add", user, {}, {"role": role, "status": status, "guardian_id": guardian_id})
-            await rules.audit(session, actor, change)
+        try:
+            async with self.ctx.db.transaction() as session:
+                actor = await fresh_actor(session, actor)
+                self._check_may_add(actor, role)
+                users = UserRepository(session)
+                if await users.get_by_username(name) is not None:
+                    raise Conflict(f"the username {name!r} is taken")
+                if role is Role.FAMILY and status is AccountStatus.ACTIVE:
+                    await rules.check_guardian(session, guardian_id, None)
+                elif role is not Role.FAMILY and guardian_id is not None:
+                    raise Invalid("only family accounts have a guardian", field="guardian")
+                now = datetime.now(UTC)
+                active = status is AccountStatus.ACTIVE
+                user = await users.add(username=name, display_name=shown, role=role, status=status,
+                                       password_hash=password_hash, email=mail, guardian_id=guardian_id,
+                                       approved_by_id=actor.id if active else None, approved_at=now if active else None)
+                change = rules.Change("user.add", user, {},
+                                      {"role": role, "status": status, "guardian_id": guardian_id})
+                await rules.audit(session, actor, change)
+        except IntegrityError:  # the same name added at the same moment, between the check and the insert
+            async with self.ctx.db.reading() as session:
+                if await UserRepository(session).get_by_username(name) is None:
+                    raise  # another constraint (a guardian deleted meanwhile): not a name clash
+            raise Conflict(f"the username {name!r} is taken") from None
         # A pending account added by hand waits in the approvers' list like a registration.
         topic = rules.REGISTERED if status is AccountStatus.PENDING else rules.CHANGED
         rules.publish(self.ctx.events, topic, actor, change)
@@ -178,6 +181,8 @@ class UserAdministration:
     async def suspend(self, actor: Actor, user_id: int, *, reason: str | None = None) -> User:
         """Suspend an account; its open sessions end (event `user.suspended`) and every later call
         is refused."""
+        reason = rules.check_notes(reason, "reason")
+
         async def step(session: AsyncSession, actor: Actor, target: User) -> tuple[dict[str, Any], dict[str, Any]]:
             authorize(actor, Action.MANAGE, target)
             if target.status is AccountStatus.SUSPENDED:
@@ -216,11 +221,14 @@ class UserAdministration:
                          tool_ids: Iterable[int] | None = None) -> User:
         """Replace the account's model and/or tool grants (None leaves that list alone). A guardian
         may only remove grants from their family account."""
+        wanted_models = None if model_ids is None else set(model_ids)  # read once, whatever iterable
+        wanted_tools = None if tool_ids is None else set(tool_ids)
+
         async def step(session: AsyncSession, actor: Actor, target: User) -> tuple[dict[str, Any], dict[str, Any]]:
             users = UserRepository(session)
             old_models, old_tools = await users.model_ids(target.id), await users.tool_ids(target.id)
-            new_models = old_models if model_ids is None else set(model_ids)
-            new_tools = old_tools if tool_ids is None else set(tool_ids)
+            new_models = old_models if wanted_models is None else wanted_models
+            new_tools = old_tools if wanted_tools is None else wanted_tools
             widens = not (new_models <= old_models and new_tools <= old_tools)
             authorize_grant_change(actor, target, widens=widens)
             await rules.check_model_ids(session, new_models)

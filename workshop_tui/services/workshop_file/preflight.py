@@ -34,26 +34,24 @@ from workshop_tui.services.workshop_file.problems import Problems, join
 from workshop_tui.services.workshop_file.result import Progress
 from workshop_tui.services.workshop_file.state import DbState
 
-EXTRACTING_AT_ONCE = 4
 _RANK = {Visibility.PRIVATE: 0, Visibility.CLASS: 1, Visibility.PUBLIC: 2}
 
 
 async def read_documents(plan: WorkshopPlan, limits: ExtractionLimits, problems: Problems,
                          progress: Progress) -> dict[str, DocumentText]:
-    """Every document's text, extracted (files) or normalised (inline) in threads; a document that
-    yields no text, or too much, is a problem at its ``path`` or ``text``."""
+    """Every document's text, extracted (files) or normalised (inline) in the extraction threads,
+    which also serve uploads (`extraction.EXTRACTING_AT_ONCE` at a time); a document that yields no
+    text, or too much, is a problem at its ``path`` or ``text``."""
     texts: dict[str, DocumentText] = {}
-    slots = asyncio.Semaphore(EXTRACTING_AT_ONCE)
     done = 0
 
     async def one(document: DocumentPlan) -> None:
         nonlocal done
-        async with slots:
-            try:
-                texts[document.title] = await _text_of(document, limits)
-            except Invalid as error:
-                key = "path" if document.source is DocumentSource.PATH else "text"
-                problems.add(join(document.origin, key), message_of(error))
+        try:
+            texts[document.title] = await _text_of(document, limits)
+        except Invalid as error:
+            key = "path" if document.source is DocumentSource.PATH else "text"
+            problems.add(join(document.origin, key), message_of(error))
         done += 1
         progress.advance(f"reading '{document.title}'", done, len(plan.documents))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.models import ModelInfo
@@ -28,7 +28,9 @@ class ModelRepository:
         return to_domain(ModelInfo, row) if row else None
 
     async def get_by_name(self, name: str) -> ModelInfo | None:
-        row = await self.session.scalar(select(ModelRow).where(ModelRow.name == name))
+        """The model of that normalised name, compared without regard to case, as Ollama compares."""
+        row = await self.session.scalar(
+            select(ModelRow).where(func.lower(ModelRow.name) == name.lower()).order_by(ModelRow.id).limit(1))
         return to_domain(ModelInfo, row) if row else None
 
     async def by_names(self, names: Iterable[str]) -> dict[str, ModelInfo]:
