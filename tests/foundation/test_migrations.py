@@ -16,7 +16,7 @@ from workshop_tui.storage.tables import Base
 EXPECTED_TABLES = {
     "users", "user_allowed_models", "user_allowed_tools", "models", "prompts", "tools", "documents",
     "vector_dbs", "embedding_jobs", "rag_systems", "conversations", "conversation_tools", "messages",
-    "audit_log", "usage_counters",
+    "audit_log", "usage_counters", "collections_to_drop",
 }
 
 
@@ -60,7 +60,7 @@ async def test_upgrade_from_first_revision_keeps_rows(tmp_path: Path) -> None:
             grants = (await conn.execute(text("SELECT user_id, model_id FROM user_allowed_models"))).all()
         assert [tuple(u) for u in users] == [("ada", "instructor", "active", None), ("bob", "student", "pending", None)]
         assert [tuple(g) for g in grants] == [(2, 1)]
-        assert (tmp_path / "old.db.before-0002").exists()  # the start-up path kept a copy
+        assert (tmp_path / f"old.db.before-{migrate.head_revision()}").exists()  # the start-up path kept a copy
     finally:
         await db.close()
 

@@ -68,6 +68,7 @@ async def test_store_search_delete_round_trip(store: VectorStore) -> None:
     await store.ensure_collection("vdb_1", 3, Distance.COSINE)
     await store.ensure_collection("vdb_1", 3, Distance.COSINE)  # idempotent
     assert await store.collection_exists("vdb_1")
+    assert await store.collection_names() == ["vdb_1"]
     progress: list[tuple[int, int]] = []
     await store.upsert(
         "vdb_1", chunk_points(1, [0, 10, 20]), batch_size=2, on_progress=lambda d, t: progress.append((d, t))
@@ -90,6 +91,7 @@ async def test_store_search_delete_round_trip(store: VectorStore) -> None:
     assert await store.document_ids("vdb_1") == {2}
     await store.drop_collection("vdb_1")
     assert not await store.collection_exists("vdb_1")
+    assert await store.collection_names() == []
 
 
 async def test_re_upsert_overwrites_instead_of_duplicating(store: VectorStore) -> None:

@@ -2,7 +2,9 @@
 
 The reply row exists from the first moment (status "streaming"); what has arrived is written at
 most every `flush_interval_s`, and the final write records the status (complete, interrupted or
-error), the reason, tool calls and metrics. A reply cut short keeps everything the user saw.
+error), the reason, tool calls and metrics. A reply cut short keeps everything the user saw; one cut
+by the process stopping stays "streaming" until the next start marks it interrupted
+(`interrupt_unfinished_replies`), so that it is listed and sent in the history like any other.
 """
 
 from __future__ import annotations
@@ -94,3 +96,13 @@ class ReplyRecorder:
         fields["status"] = status
         fields["tool_calls"] = tuple(tool_calls) if tool_calls else None
         return dataclasses.replace(self.message, **fields)
+
+
+STOPPED_REASON = "the server stopped while this reply was being written"
+
+
+async def interrupt_unfinished_replies(db: Database) -> int:
+    """At the start of the process that owns the database: the replies a stopped process left
+    "streaming" become interrupted, with what was written of them kept; returns how many."""
+    async with db.transaction() as session:
+        return await ConversationRepository(session).interrupt_streaming(STOPPED_REASON)

@@ -6,7 +6,9 @@
   import only from their own upload folder. Both refuse `..` and symbolic links.
 - A re-import is recognised by checksum (same content) or by file name/title (a changed version) and
   raised as `DuplicateDocument`, so the front end can offer "update the existing document"
-  (`replace_id=`) or "keep both" (`as_new=True`). An update re-embeds the document everywhere it is.
+  (`replace_id=`) or "keep both" (`as_new=True`). An update re-embeds the document everywhere it is:
+  in the same transaction, jobs under way for it are cancelled and new ones queued, so no job goes
+  on with the old text, and a crash before they start leaves them queued for the next start.
 - Deleting a document first removes its points from every vector DB it was embedded into; if that
   fails the document stays, so no invisible vectors are left behind.
 """
@@ -23,7 +25,7 @@ from workshop_tui.services.access import ADMINS, Action, Actor, Kind, authorize,
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.document_sources import UploadedFile, list_folder, upload_folder
-from workshop_tui.services.embedding_jobs import EmbeddingJobService
+from workshop_tui.services.embedding_jobs import EmbeddingJobService, Requeued
 from workshop_tui.services.extraction import (
     ExtractedText,
     ExtractionLimits,
@@ -147,6 +149,7 @@ class DocumentService:
         fields = dict(text=extracted.text, content_type=extracted.content_type, checksum=extracted.checksum,
                       size_bytes=extracted.size_bytes, page_count=extracted.page_count, source=source,
                       original_filename=filename)
+        requeued: Requeued | None = None
         async with self.ctx.db.transaction() as session:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.CREATE, Kind.DOCUMENT)
@@ -158,18 +161,21 @@ class DocumentService:
                 # An update keeps the document's title (it may have been renamed) unless one is given.
                 document = await repo.update(replace_id, title=name if title else existing.title, **fields)
                 vector_db_ids = await EmbeddingJobRepository(session).vector_db_ids_for_document(replace_id)
+                if self.jobs is not None:  # jobs under way read the old text: they start over, with the change
+                    requeued = await self.jobs.requeue(session, [(document.id, v) for v in vector_db_ids],
+                                                       actor.id, "its document was replaced; a new job embeds "
+                                                       "the new text")
             else:
                 vis = check_new_visibility(actor, visibility)
                 if not as_new:
                     self._refuse_duplicate(await repo.find_previous(actor.id, extracted.checksum, filename or name),
                                            filename or name, extracted.checksum)
                 document = await repo.add(title=name, visibility=vis, creator_id=actor.id, **fields)
-                vector_db_ids = []
         topic = "document.updated" if replace_id is not None else "document.created"
         self.ctx.events.publish(topic, user_id=actor.id, document_id=document.id)
-        if self.jobs is not None:
-            for vector_db_id in vector_db_ids:
-                await self.jobs.submit(document.id, vector_db_id, actor.id)
+        if requeued is not None and self.jobs is not None:
+            await self.jobs.halt(requeued)
+            self.jobs.launch(requeued)
         return document
 
     @staticmethod

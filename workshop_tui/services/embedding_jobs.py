@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,9 +39,17 @@ from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobReposit
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 from workshop_tui.vectors import VectorStore
 
-__all__ = ["EmbeddingJobService", "JobProgress"]
+__all__ = ["EmbeddingJobService", "JobProgress", "Requeued"]
 log = get_logger(__name__)
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class Requeued:
+    """What `EmbeddingJobService.requeue` wrote in a transaction, for `halt` and `launch` once it commits."""
+
+    cancelled: tuple[EmbeddingJob, ...]
+    queued: tuple[EmbeddingJob, ...]
 
 
 class EmbeddingJobService:
@@ -124,8 +133,7 @@ class EmbeddingJobService:
         return job
 
     async def submit(self, document_id: int, vector_db_id: int, requested_by_id: int | None) -> EmbeddingJob:
-        """Queue a job the calling service has already authorized (re-embedding after an update or a
-        model change)."""
+        """Queue a job the calling service has already authorized; an active job for the pair is returned."""
         async with self.ctx.db.transaction() as session:
             job, created = await self._add(session, document_id, vector_db_id, requested_by_id)
         if created:
@@ -145,6 +153,38 @@ class EmbeddingJobService:
 
     def _announce(self, job: EmbeddingJob) -> None:
         self.runner.publish(TOPIC_STATUS, JobProgress.of(job), job.requested_by_id)
+
+    # -- starting over -----------------------------------------------------------------------------
+
+    async def requeue(self, session: AsyncSession, pairs: Iterable[tuple[int, int]], requested_by_id: int | None,
+                      reason: str) -> Requeued:
+        """In the caller's (authorized) transaction: cancel each (document, vector DB) pair's active job
+        and queue a new one. For changes that make a running job's work wrong (new text, a new model):
+        it read both when it began. Committed with the change, the new rows run at the next start if
+        this process stops first. After the commit, call `halt` (old tasks stop), then `launch`."""
+        jobs = EmbeddingJobRepository(session)
+        now = datetime.now(UTC)
+        cancelled: list[EmbeddingJob] = []
+        queued: list[EmbeddingJob] = []
+        for document_id, vector_db_id in pairs:
+            for job in await jobs.list(document_id=document_id, vector_db_id=vector_db_id, statuses=ACTIVE):
+                await jobs.update(job.id, status=JobStatus.CANCELLED, error=reason[:2000], finished_at=now)
+                cancelled.append(replace(job, status=JobStatus.CANCELLED, error=reason[:2000], finished_at=now))
+            queued.append(await jobs.add(document_id=document_id, vector_db_id=vector_db_id,
+                                         requested_by_id=requested_by_id, status=JobStatus.QUEUED))
+        return Requeued(tuple(cancelled), tuple(queued))
+
+    async def halt(self, requeued: Requeued) -> None:
+        """Once `requeue`'s transaction committed: stop the tasks of the jobs it cancelled."""
+        for job in requeued.cancelled:
+            await self._halt(job.id)
+            self.runner.publish(TOPIC_STATUS, JobProgress.of(job), job.requested_by_id)
+
+    def launch(self, requeued: Requeued) -> None:
+        """Once the old tasks are halted: start the jobs `requeue` queued."""
+        for job in requeued.queued:
+            self._announce(job)
+            self._spawn(job.id)
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -203,12 +243,16 @@ class EmbeddingJobService:
         for job in jobs:
             await self._stop(job, reason)
 
-    async def _stop(self, job: EmbeddingJob, reason: str) -> EmbeddingJob:
-        task = self._tasks.get(job.id)
+    async def _halt(self, job_id: int) -> None:
+        """Stop the job's task, if it has one here, without touching its record."""
+        task = self._tasks.get(job_id)
         if task is not None and not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait({task}, timeout=self._stop_timeout_s)
+
+    async def _stop(self, job: EmbeddingJob, reason: str) -> EmbeddingJob:
+        await self._halt(job.id)
         async with self.ctx.db.transaction() as session:
             jobs = EmbeddingJobRepository(session)
             current = await jobs.get(job.id)

@@ -108,12 +108,14 @@ class JobRunner:
                                 done=progress.done, total=progress.total, rate=progress.rate, error=progress.error)
 
     async def _set(self, job: EmbeddingJob, rate: float | None = None, **fields: object) -> EmbeddingJob:
+        """Write the job's new state, unless it was cancelled meanwhile (then its record stays cancelled)."""
         async with self.ctx.db.transaction() as session:
             jobs = EmbeddingJobRepository(session)
-            await jobs.update(job.id, **fields)
+            changed = await jobs.update(job.id, only_active=True, **fields)
             fresh = await jobs.get(job.id)
         current = fresh or job
-        self.publish(TOPIC_STATUS, JobProgress.of(current, rate), job.requested_by_id)
+        if changed:
+            self.publish(TOPIC_STATUS, JobProgress.of(current, rate), job.requested_by_id)
         return current
 
     async def run(self, job_id: int, on_all_embedded: Callable[[], None] | None = None) -> None:
@@ -130,6 +132,8 @@ class JobRunner:
         try:
             chunks = await asyncio.to_thread(chunks_of, self.ctx, document.text)
             job = await self._start(job, document, vector_db, len(chunks))
+            if job.status is not JobStatus.RUNNING:
+                return  # cancelled (its document replaced, its model changed) before it began
             await self._embed(job, document, vector_db, chunks, on_all_embedded or (lambda: None))
         except asyncio.CancelledError:
             raise
@@ -154,7 +158,7 @@ class JobRunner:
         current = await self._set(job, status=JobStatus.RUNNING, started_at=job.started_at or datetime.now(UTC),
                                   attempts=job.attempts + 1, error=None, finished_at=None, chunks_total=total,
                                   chunks_done=start)
-        if start == 0 and max(earlier, job.chunks_total) > total:
+        if current.status is JobStatus.RUNNING and start == 0 and max(earlier, job.chunks_total) > total:
             await self.store.delete_document(vector_db.collection_name, document.id)
         return current
 

@@ -1,8 +1,8 @@
 """Builds the knowledge services together, sharing one embedder, one job runner and one store.
 
 The composition root (and the tests) call `build_knowledge` once per process, `start()` once the
-database is migrated (it resumes interrupted embedding jobs), and `aclose()` on shutdown (jobs stop
-and stay resumable).
+database is migrated (it resumes interrupted embedding jobs and drops collections left to drop), and
+`aclose()` on shutdown (jobs stop and stay resumable).
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ class KnowledgeServices:
     prompts: PromptService
 
     async def start(self) -> list[int]:
-        """Resume embedding jobs the previous process left unfinished; returns their ids."""
+        """Finish what the previous process left unfinished: drop (in the background) the collections
+        it left to drop, and resume its embedding jobs; returns their ids."""
+        await self.vector_dbs.start()
         return await self.jobs.resume_interrupted()
 
     async def aclose(self) -> None:
+        await self.vector_dbs.aclose()
         await self.jobs.aclose()
 
 

@@ -6,25 +6,30 @@
   reused database id can never meet a leftover collection.
 - Changing the embedding model makes every stored vector meaningless, so it needs an explicit
   confirmation; it then builds a fresh collection and re-embeds every document that was in the DB.
+  One transaction switches the vector DB to the new collection, notes the old one for dropping and
+  queues the re-embedding, so a change cut short anywhere is finished by the next start (or, cut
+  short before that transaction, leaves the vector DB and its jobs as they were).
 - Deleting a vector DB drops its collection and its records; RAG systems built on it go with it
   (the schema cascades), which `describe` shows beforehand.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import Distance, JobStatus, Visibility
-from workshop_tui.domain.errors import Conflict
+from workshop_tui.domain.errors import Conflict, NotFound, WorkshopError
 from workshop_tui.domain.models import VectorDb
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.embedder import Embedder
-from workshop_tui.services.embedding_jobs import EmbeddingJobService
+from workshop_tui.services.embedding_jobs import EmbeddingJobService, Requeued
 from workshop_tui.services.knowledge_access import (
     authorize_model,
     bounded_text,
@@ -34,12 +39,14 @@ from workshop_tui.services.knowledge_access import (
     load,
     readable_visibilities,
 )
+from workshop_tui.storage.repositories.collections import CollectionsToDropRepository
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.storage.repositories.rag_systems import RagSystemRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 from workshop_tui.vectors import VectorStore
 
+log = get_logger(__name__)
 NOUN = "vector DB"
 
 
@@ -85,6 +92,45 @@ class VectorDbService:
         self.store = store
         self.embedder = embedder
         self.jobs = jobs
+        self._cleanup: asyncio.Task[list[str]] | None = None
+
+    async def start(self) -> None:
+        """At start-up: drop, in the background, the collections an earlier process left to drop. They
+        are read now, before anyone can begin a change whose new collection is noted too."""
+        async with self.ctx.db.reading() as session:
+            names = await CollectionsToDropRepository(session).names()
+        if names and self._cleanup is None:
+            self._cleanup = asyncio.create_task(self._drop_unused(names), name="drop-unused-collections")
+
+    async def aclose(self) -> None:
+        if self._cleanup is not None and not self._cleanup.done():
+            self._cleanup.cancel()
+            await asyncio.gather(self._cleanup, return_exceptions=True)
+
+    async def _drop_unused(self, names: list[str]) -> list[str]:
+        async with self.ctx.db.reading() as session:
+            in_use = {v.collection_name for v in await VectorDbRepository(session).list_all()}
+        dropped = []
+        for name in names:
+            if name in in_use:  # never drop what a vector DB uses, whatever the note says
+                async with self.ctx.db.transaction() as session:
+                    await CollectionsToDropRepository(session).remove(name)
+            elif await self._drop(name):
+                dropped.append(name)
+        if dropped:
+            log.info("dropped %d vector collection(s) no vector DB uses", len(dropped))
+        return dropped
+
+    async def _drop(self, name: str) -> bool:
+        """Drop a collection no vector DB uses, then forget it; if the store fails, it stays noted."""
+        try:
+            await self.store.drop_collection(name)
+        except WorkshopError as error:
+            log.warning("could not drop vector collection %s (tried again at the next start): %s", name, error)
+            return False
+        async with self.ctx.db.transaction() as session:
+            await CollectionsToDropRepository(session).remove(name)
+        return True
 
     async def create(self, actor: Actor, name: str, embedding_model: str, *, description: str = "",
                      visibility: Visibility = Visibility.PRIVATE) -> VectorDb:
@@ -169,7 +215,12 @@ class VectorDbService:
     async def change_embedding_model(self, actor: Actor, vector_db_id: int, embedding_model: str, *,
                                      confirm: bool = False) -> VectorDb:
         """Switch to another embedding model: refused with `ReembeddingRequired` unless `confirm`, then a new
-        collection of the new dimension replaces the old one and every document is queued again."""
+        collection of the new dimension replaces the old one and every document is queued again.
+
+        The new collection is noted for dropping until the transaction that switches to it; that one
+        also notes the old collection and replaces the vector DB's jobs with queued ones. Stopped
+        before it, nothing changed; stopped after it, the next start drops what is noted and runs the
+        queued jobs."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
             vector_db = await load(VectorDbRepository(session), actor, vector_db_id, Action.UPDATE, NOUN)
@@ -180,17 +231,38 @@ class VectorDbService:
         if not confirm:
             raise ReembeddingRequired(vector_db, model, len(document_ids))
         dimension = await self.embedder.dimension(model)
-        await self.jobs.cancel_where(vector_db_id=vector_db_id, reason="the embedding model was changed")
         collection = f"vdb_{uuid.uuid4().hex}"
-        await self.store.ensure_collection(collection, dimension, Distance.COSINE)
         async with self.ctx.db.transaction() as session:
-            updated = await VectorDbRepository(session).update(
-                vector_db_id, embedding_model=model, dimension=dimension, collection_name=collection)
-        await self.store.drop_collection(vector_db.collection_name)
-        for document_id in document_ids:
-            await self.jobs.submit(document_id, vector_db_id, actor.id)
+            await CollectionsToDropRepository(session).add(collection)  # until the switch below adopts it
+        try:
+            await self.store.ensure_collection(collection, dimension, Distance.COSINE)
+            async with self.ctx.db.transaction() as session:
+                repo = VectorDbRepository(session)
+                current = await repo.get(vector_db_id)
+                if current is None:
+                    raise NotFound(f"{NOUN} {vector_db_id} not found")
+                old_collection = current.collection_name
+                updated = await repo.update(vector_db_id, embedding_model=model, dimension=dimension,
+                                            collection_name=collection)
+                dropping = CollectionsToDropRepository(session)
+                await dropping.remove(collection)
+                await dropping.add(old_collection)
+                document_ids = await EmbeddingJobRepository(session).document_ids_for_vector_db(vector_db_id)
+                requeued = await self.jobs.requeue(session, [(d, vector_db_id) for d in document_ids], actor.id,
+                                                   "the embedding model was changed")
+        except Exception:
+            await self._drop(collection)
+            raise
+        # Committed: finish even if the caller goes away meanwhile.
+        await asyncio.shield(self._switch_over(requeued, old_collection))
         self.ctx.events.publish("vector_db.changed", user_id=actor.id, vector_db_id=vector_db_id)
         return updated
+
+    async def _switch_over(self, requeued: Requeued, old_collection: str) -> None:
+        """After a model change committed: stop the old jobs, drop the old collection, start re-embedding."""
+        await self.jobs.halt(requeued)
+        await self._drop(old_collection)
+        self.jobs.launch(requeued)
 
     async def remove_document(self, actor: Actor, vector_db_id: int, document_id: int) -> None:
         """Take one document out of a vector DB (its points and its job records)."""

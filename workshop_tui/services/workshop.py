@@ -14,6 +14,7 @@ from workshop_tui.services.accounts import AccountService
 from workshop_tui.services.approvals import ApprovalService
 from workshop_tui.services.catalog import CatalogService
 from workshop_tui.services.chat import ChatService, Grounding
+from workshop_tui.services.chat_recorder import interrupt_unfinished_replies
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import EventBus
 from workshop_tui.services.gateway import OllamaGateway
@@ -47,9 +48,10 @@ class Workshop:
         """Open everything. Nothing here waits on Ollama, and the vector store opens in the
         background, so start-up is quick even when Ollama is down or the store is large.
 
-        `run_jobs` is for the long-lived processes (the app, the server, an import): it resumes the
-        embedding jobs a previous process left unfinished. Short commands such as `health` leave
-        them alone.
+        `run_jobs` is for the long-lived process that owns the database (the app, the server): it
+        finishes what a previous one left undone: replies it was writing are marked interrupted,
+        and its embedding jobs and vector DB changes resume. Commands that may run beside the server
+        (`health`, `import`) leave all of that alone, since the server may still be writing it.
         """
         db = Database.from_url(settings.effective_database_url)
         if upgrade:
@@ -73,6 +75,9 @@ class Workshop:
                        accounts=AccountService(ctx), approvals=ApprovalService(ctx), quotas=quotas,
                        knowledge=knowledge, tools=ToolService(ctx))
         if run_jobs:
+            repaired = await interrupt_unfinished_replies(db)
+            if repaired:
+                log.info("marked %d reply(ies) left streaming by the previous process as interrupted", repaired)
             await knowledge.start()
             # Long-lived: keep the objects loaded at start-up out of every later full collection,
             # which otherwise scans them all and stalls the shared event loop.

@@ -158,6 +158,11 @@ class VectorStore:
                 LOCAL_POINTS_ADVISED,
             )
 
+    async def collection_names(self) -> list[str]:
+        """Every collection in the store, by name."""
+        return await self._call("listing collections",
+                                lambda c: sorted(x.name for x in c.get_collections().collections))
+
     async def collection_exists(self, name: str) -> bool:
         return await self._call(f"checking collection {name!r}", lambda c: bool(c.collection_exists(name)))
 

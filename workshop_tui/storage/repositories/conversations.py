@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workshop_tui.domain.enums import MessageStatus
 from workshop_tui.domain.models import Conversation, Message, ModelInfo
 from workshop_tui.storage.converters import to_domain
 from workshop_tui.storage.tables import ConversationRow, MessageRow, ModelRow, conversation_tools
@@ -126,6 +127,15 @@ class ConversationRepository:
         # bulk-update machinery matters on every flush and final write of a streaming reply.
         table = MessageRow.__table__
         await self.session.execute(update(table).where(table.c.id == message_id).values(**fields))
+
+    async def interrupt_streaming(self, reason: str) -> int:
+        """Mark every message still "streaming" as interrupted with `reason`, keeping its text; returns
+        how many. Only for the process that owns the database, when it starts."""
+        table = MessageRow.__table__
+        result = await self.session.execute(
+            update(table).where(table.c.status == MessageStatus.STREAMING.value)
+            .values(status=MessageStatus.INTERRUPTED.value, error=reason))
+        return int(result.rowcount or 0)
 
     async def get_message(self, message_id: int) -> Message | None:
         row = await self.session.get(MessageRow, message_id, populate_existing=True)

@@ -43,13 +43,13 @@ class EmbeddingJobRepository:
         await self.session.flush()
         return to_domain(EmbeddingJob, row)
 
-    async def update(self, job_id: int, **fields: Any) -> bool:
-        """Change columns of one job; False if it no longer exists (its document or DB was deleted)."""
-        result = await self.session.execute(
-            update(EmbeddingJobRow)
-            .where(EmbeddingJobRow.id == job_id)
-            .values(**{k: stored(v) for k, v in fields.items()})
-        )
+    async def update(self, job_id: int, *, only_active: bool = False, **fields: Any) -> bool:
+        """Change columns of one job; False if it no longer exists (its document or DB was deleted) or,
+        with `only_active`, if it is no longer queued or running (it was cancelled meanwhile)."""
+        query = update(EmbeddingJobRow).where(EmbeddingJobRow.id == job_id)
+        if only_active:
+            query = query.where(EmbeddingJobRow.status.in_(ACTIVE))
+        result = await self.session.execute(query.values(**{k: stored(v) for k, v in fields.items()}))
         return bool(result.rowcount)
 
     async def list(

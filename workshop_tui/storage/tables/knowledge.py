@@ -40,6 +40,17 @@ class VectorDbRow(Timestamps, Base):
     creator_id: Mapped[int | None] = creator_column()
 
 
+class CollectionToDropRow(Base):
+    """A vector collection no vector DB uses, to drop at the next chance: one a model change replaced,
+    or one made for a change not yet recorded. Noted in the transaction that stops using it (or before
+    it is made), so a crash never leaves a collection that nothing knows of."""
+
+    __tablename__ = "collections_to_drop"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class EmbeddingJobRow(Base):
     __tablename__ = "embedding_jobs"
     __table_args__ = (Index("ix_embedding_jobs_document_vector_db", "document_id", "vector_db_id"),)
