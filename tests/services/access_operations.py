@@ -153,6 +153,27 @@ async def change_password(world: World, actor: Actor, _: str) -> Any:
     return renewed
 
 
+def signed_in(_actor: Actor, _: Any) -> bool:
+    """Any status: a pending, rejected or suspended account may still see its own status."""
+    return True
+
+
+@register("accounts.my_account", "user", ("self",), nothing, signed_in)
+async def my_account(world: World, actor: Actor, _: str) -> Any:
+    return await world.accounts.my_account(actor)
+
+
+@register("accounts.watch_account", "user", ("self",), nothing, signed_in)
+async def watch_account(world: World, actor: Actor, _: str) -> Any:
+    async with world.accounts.watch_account(actor) as feed:
+        return feed.pending()
+
+
+@register("accounts.set_theme", "user", ("self",), nothing, active)
+async def set_theme(world: World, actor: Actor, _: str) -> Any:
+    return await world.accounts.set_theme(actor, "workshop-light")
+
+
 @register("quotas.status", "usage", ("self",), nothing, active)
 async def quota_status(world: World, actor: Actor, _: str) -> Any:
     return await world.quotas.status(actor)

@@ -32,6 +32,7 @@ class User:
     approved_by_id: int | None = None
     approved_at: datetime | None = None
     admin_notes: str | None = None
+    status_reason: str | None = None
     guardian_id: int | None = None
     theme: str | None = None
     created_at: datetime | None = None

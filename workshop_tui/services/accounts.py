@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,9 @@ from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import Actor
 from workshop_tui.services.actors import fresh_actor, load_actor, same_account
 from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.events import Subscription
 from workshop_tui.services.passwords import Password, Passwords, reveal
+from workshop_tui.services.text_fields import bounded_text, has_terminal_controls
 from workshop_tui.services.throttle import LoginThrottle, RegistrationThrottle
 from workshop_tui.services.user_admin import UserAdministration
 from workshop_tui.storage.repositories.users import UserRepository
@@ -38,7 +41,17 @@ STATUS_REASONS = {
     AccountStatus.REJECTED: "your registration was rejected; ask the workshop's organisers",
     AccountStatus.SUSPENDED: "your account is suspended; ask an instructor or admin",
 }
+THEME_NAME_MAX = 64
 log = get_logger(__name__)
+
+
+def status_message(user: User) -> str:
+    """Why `user` may not come in, with the reason staff gave when they rejected or suspended it."""
+    message = STATUS_REASONS.get(user.status, "your account may not log in")
+    if user.status_reason and user.status in (AccountStatus.REJECTED, AccountStatus.SUSPENDED):
+        head, _, advice = message.partition("; ")
+        message = f"{head}: {user.status_reason}" + (f" ({advice})" if advice else "")
+    return message
 # Until approval sets the real role, a pending account holds the role with the least rights.
 PLACEHOLDER_ROLE = Role.GUEST
 
@@ -123,7 +136,7 @@ class AccountService(UserAdministration):
             attempt.succeeded()
         waiting = allow_waiting and user.status is AccountStatus.PENDING
         if user.status is not AccountStatus.ACTIVE and not waiting:
-            raise NotAuthenticated(STATUS_REASONS.get(user.status, "your account may not log in"))
+            raise NotAuthenticated(status_message(user))
         fields: dict[str, Any] = {"last_login_at": datetime.now(UTC)}
         if stored is not None and self.passwords.needs_rehash(stored):
             fields["password_hash"] = await self.passwords.hash(password)  # parameters changed since
@@ -139,6 +152,33 @@ class AccountService(UserAdministration):
             current = await same_account(session, actor)
         assert current.user is not None
         return current.user
+
+    @asynccontextmanager
+    async def watch_account(self, actor: Actor) -> AsyncIterator[Subscription]:
+        """Events about the signed-in account (approved, changed, suspended, deleted), for a session
+        to react at once: move on from waiting, update its menus, or end. Any status may watch."""
+        await self.my_account(actor)
+        async with self.ctx.events.subscribe("user", user_id=actor.id) as subscription:
+            yield subscription
+
+    async def first_run_open(self) -> bool:
+        """Whether registering now creates the first super_admin: the setting allows it and there
+        is no account yet. Tells nothing else about the accounts."""
+        if not self.ctx.settings.auth.first_user_becomes_super_admin:
+            return False
+        async with self.ctx.db.reading() as session:
+            return await UserRepository(session).count() == 0
+
+    async def set_theme(self, actor: Actor, theme: str) -> User:
+        """Save the user's theme, so it follows them to every session. Only the name is checked
+        here (the UI knows which themes exist and falls back to the default for an unknown one)."""
+        if has_terminal_controls(theme) or not theme.strip() or "\n" in theme:
+            raise Invalid("a theme name is one line of plain text", field="theme")
+        name = bounded_text(theme, "theme", THEME_NAME_MAX).strip()
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            assert actor.id is not None
+            return await UserRepository(session).update(actor.id, theme=name)
 
     async def change_password(self, actor: Actor, old_password: Password, new_password: Password) -> Actor:
         """The user changes their own password, proving they know the current one. Wrong guesses

@@ -121,7 +121,7 @@ class ApprovalService:
                       "tools": await rules.tool_names(session, await users.tool_ids(target.id))}
             approved = await users.update(target.id, status=AccountStatus.ACTIVE, role=role,
                                           approved_by_id=actor.id, approved_at=datetime.now(UTC),
-                                          admin_notes=notes, guardian_id=guardian_id)
+                                          admin_notes=notes, guardian_id=guardian_id, status_reason=None)
             await users.set_model_ids(target.id, model_ids)
             await users.set_tool_ids(target.id, tool_ids)
             after = {"status": AccountStatus.ACTIVE, "role": role, "guardian_id": guardian_id, "notes": notes,
@@ -144,7 +144,7 @@ class ApprovalService:
             if target.status is not AccountStatus.PENDING:
                 raise Conflict(f"{target.username} is {target.status}; only pending accounts are rejected")
             rejected = await UserRepository(session).update(target.id, status=AccountStatus.REJECTED,
-                                                            admin_notes=notes)
+                                                            admin_notes=notes, status_reason=notes)
             change = rules.Change("user.reject", rejected, {"status": target.status},
                                   {"status": AccountStatus.REJECTED, "notes": notes})
             await rules.audit(session, actor, change)

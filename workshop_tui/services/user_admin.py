@@ -190,7 +190,7 @@ class UserAdministration:
             if target.status is AccountStatus.REJECTED:
                 raise Conflict(f"{target.username} was rejected; there is nothing to suspend")
             await rules.ensure_not_last_super_admin(session, target, "suspended")
-            await UserRepository(session).update(target.id, status=AccountStatus.SUSPENDED)
+            await UserRepository(session).update(target.id, status=AccountStatus.SUSPENDED, status_reason=reason)
             return {"status": target.status}, {"status": AccountStatus.SUSPENDED, "reason": reason}
 
         return await self._apply(actor, user_id, rules.SUSPENDED, "user.suspend", step)
@@ -200,7 +200,7 @@ class UserAdministration:
             authorize(actor, Action.MANAGE, target)
             if target.status is not AccountStatus.SUSPENDED:
                 raise Conflict(f"{target.username} is {target.status}, not suspended")
-            await UserRepository(session).update(target.id, status=AccountStatus.ACTIVE)
+            await UserRepository(session).update(target.id, status=AccountStatus.ACTIVE, status_reason=None)
             return {"status": target.status}, {"status": AccountStatus.ACTIVE}
 
         return await self._apply(actor, user_id, rules.CHANGED, "user.reactivate", step)

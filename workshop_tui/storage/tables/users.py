@@ -39,6 +39,9 @@ class UserRow(Timestamps, Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None]
     admin_notes: Mapped[str | None] = mapped_column(Text)
+    # Why the account is rejected or suspended, in the words of the staff member who did it: the
+    # account's owner reads it when signing in. Cleared on approval and reactivation.
+    status_reason: Mapped[str | None] = mapped_column(Text)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     theme: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None]
