@@ -7,7 +7,6 @@ same checks (one username rule, one audit shape) instead of three copies that dr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +14,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workshop_tui.domain.account_fields import (  # noqa: F401 - the account rules, re-exported for services
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    NOTES_MAX,
+    RESERVED_USERNAMES,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    check_display_name,
+    check_email,
+    check_username,
+    normalize_username,
+)
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import User
+from workshop_tui.domain.text_fields import bounded_text
 from workshop_tui.services.access import Action, Actor, authorize
 from workshop_tui.services.events import EventBus
-from workshop_tui.services.text_fields import bounded_text, has_terminal_controls, one_line_text
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 from workshop_tui.storage.repositories.users import UserRepository
@@ -34,54 +45,6 @@ REJECTED = "user.rejected"
 SUSPENDED = "user.suspended"  # open sessions of this user should end
 DELETED = "user.deleted"  # open sessions of this user should end
 SESSION_ENDING = frozenset({SUSPENDED, DELETED})
-
-USERNAME_MIN, USERNAME_MAX = 3, 32
-DISPLAY_NAME_MAX = 64
-EMAIL_MAX = 254
-NOTES_MAX = 2000
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-# "operator" names the CLI in the audit log; an account of that name would make the log ambiguous.
-RESERVED_USERNAMES = frozenset({"operator", "system", "root"})
-
-
-def normalize_username(username: str) -> str:
-    """How usernames are stored and looked up: trimmed and lower-cased (case-insensitive)."""
-    return str(username or "").strip().lower()
-
-
-def check_username(username: str) -> str:
-    """The stored form of a new username, or Invalid saying which rule it breaks."""
-    name = normalize_username(username)
-    if not USERNAME_MIN <= len(name) <= USERNAME_MAX:
-        raise Invalid(f"must be {USERNAME_MIN} to {USERNAME_MAX} characters", field="username")
-    if not _USERNAME.fullmatch(name):
-        raise Invalid("may contain only letters a-z, digits, dot, dash and underscore, and must start with a "
-                      "letter or digit", field="username")
-    if name in RESERVED_USERNAMES:
-        raise Invalid(f"{name!r} is reserved; choose another", field="username")
-    return name
-
-
-def check_display_name(display_name: str | None, fallback: str) -> str:
-    """One line, no terminal controls (it is drawn in other people's screens), length-capped."""
-    return one_line_text(display_name, "display_name", DISPLAY_NAME_MAX) or fallback
-
-
-def check_email(email: str | None) -> str | None:
-    """An address is refused, not cleaned, when it carries terminal controls: an approver reads it,
-    and a silently altered address would reach someone else."""
-    if email is None or not str(email).strip():
-        return None
-    text = str(email).strip()
-    if has_terminal_controls(text):
-        raise Invalid("must not contain control characters or terminal escape sequences", field="email")
-    if len(text) > EMAIL_MAX:
-        raise Invalid(f"must be at most {EMAIL_MAX} characters", field="email")
-    if not _EMAIL.fullmatch(text):
-        raise Invalid("is not an email address like name@example.org", field="email")
-    return text
-
 
 async def load_user(session: AsyncSession, user_id: int) -> User:
     user = await UserRepository(session).get(user_id)

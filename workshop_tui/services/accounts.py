@@ -23,13 +23,13 @@ from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Conflict, Invalid, LimitExceeded, NotAuthenticated
 from workshop_tui.domain.models import User
+from workshop_tui.domain.text_fields import bounded_text, has_terminal_controls
 from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import Actor
 from workshop_tui.services.actors import fresh_actor, load_actor, same_account
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import Subscription
 from workshop_tui.services.passwords import Password, Passwords, reveal
-from workshop_tui.services.text_fields import bounded_text, has_terminal_controls
 from workshop_tui.services.throttle import LoginThrottle, RegistrationThrottle
 from workshop_tui.services.user_admin import UserAdministration
 from workshop_tui.storage.repositories.users import UserRepository

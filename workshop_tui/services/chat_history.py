@@ -12,7 +12,7 @@ from typing import Any
 from workshop_tui.domain.enums import MessageRole, MessageStatus
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Message, ModelInfo
-from workshop_tui.services.text_fields import has_terminal_controls
+from workshop_tui.domain.text_fields import has_terminal_controls
 
 # Conversation parameters a user may set, with their allowed ranges.
 PARAMETERS: dict[str, tuple[type, float, float]] = {

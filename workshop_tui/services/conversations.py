@@ -17,6 +17,7 @@ from workshop_tui.domain.enums import UNCHANGED, Unchanged
 from workshop_tui.domain.errors import Invalid, NotFound
 from workshop_tui.domain.models import Conversation, Message, ModelInfo, Tool
 from workshop_tui.domain.text import one_line
+from workshop_tui.domain.text_fields import bounded_text
 from workshop_tui.ollama.types import model_key
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
@@ -24,7 +25,6 @@ from workshop_tui.services.chat_history import validate_parameters
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.model_names import check_model_name, find_model
 from workshop_tui.services.rag import usable_rag
-from workshop_tui.services.text_fields import bounded_text
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 

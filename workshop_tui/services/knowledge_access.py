@@ -3,7 +3,7 @@
 They all go through `access.authorize`; this module only adds the lookups around it: load a
 resource by id or answer NotFound, check a model name the caller passed, and decide which
 visibilities a listing may include (mirroring `can_read`, which still checks every row). The
-free-text checks of `text_fields.py` are re-exported for the knowledge services.
+free-text checks of `domain/text_fields.py` are re-exported for the knowledge services.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import Role, Visibility
 from workshop_tui.domain.errors import Forbidden, Invalid, NotFound
+from workshop_tui.domain.text_fields import bounded_text, clean_name
 from workshop_tui.services.access import ADMINS, Action, Actor, authorize, check_visibility
 from workshop_tui.services.model_names import find_model
-from workshop_tui.services.text_fields import bounded_text, clean_name
 
 __all__ = ["authorize_model", "bounded_text", "check_new_visibility", "check_visibility_change", "clean_name", "load",
            "readable_visibilities"]

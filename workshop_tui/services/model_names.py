@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import ModelInfo
+from workshop_tui.domain.text_fields import has_terminal_controls
 from workshop_tui.ollama.types import normalize_model_name
-from workshop_tui.services.text_fields import has_terminal_controls
 from workshop_tui.storage.repositories.models import ModelRepository
 
 MODEL_NAME_MAX = 200

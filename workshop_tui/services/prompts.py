@@ -18,6 +18,7 @@ from workshop_tui.domain.errors import Conflict, Invalid
 from workshop_tui.domain.models import Prompt
 from workshop_tui.domain.templates import MAX_VALUE_CHARS, TemplateVariable, Value, check_template, render
 from workshop_tui.domain.text import one_line
+from workshop_tui.domain.text_fields import one_line_text
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
@@ -29,7 +30,6 @@ from workshop_tui.services.knowledge_access import (
     load,
     readable_visibilities,
 )
-from workshop_tui.services.text_fields import one_line_text
 from workshop_tui.storage.repositories.prompts import PromptRepository
 
 NOUN = "prompt"

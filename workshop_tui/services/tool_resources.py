@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workshop_tui.domain.enums import ToolKind, Visibility
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import Tool
+from workshop_tui.domain.text_fields import clean_strings, one_line_text
 from workshop_tui.services.access import Action, Actor, Kind, authorize, can_read, check_visibility
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.knowledge_access import load
-from workshop_tui.services.text_fields import clean_strings, one_line_text
 from workshop_tui.services.tools import schema
 from workshop_tui.services.tools.kinds import spec_for
 from workshop_tui.storage.repositories.audit import AuditRepository
