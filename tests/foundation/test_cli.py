@@ -61,3 +61,13 @@ def test_every_verb_has_help() -> None:
         result = run_cli(*verb, "--help")
         assert result.returncode == 0, verb
         assert "--data-dir" in result.stdout and "--config" in result.stdout
+
+
+def test_common_options_count_before_the_verb_as_after_it(tmp_path: Path) -> None:
+    from workshop_tui.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--data-dir", str(tmp_path), "users", "list"])
+    after = parser.parse_args(["users", "list", "--data-dir", str(tmp_path)])
+    assert before.data_dir == after.data_dir == str(tmp_path)
+    assert not hasattr(parser.parse_args(["users", "list"]), "data_dir")

@@ -20,7 +20,9 @@ log = get_logger(__name__)
 
 def common_options() -> argparse.ArgumentParser:
     """The options every verb accepts."""
-    parent = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the verb (`workshop-tui --data-dir D users list`) must not be
+    # reset by the verb's own parser, which shares these options, when it is not repeated there.
+    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     group = parent.add_argument_group("common options")
     group.add_argument("--data-dir", metavar="DIR", help="data directory (default: ~/.local/share/workshop-tui)")
     group.add_argument("--config", metavar="FILE", help="YAML settings file (or set WORKSHOP_CONFIG)")
@@ -30,7 +32,8 @@ def common_options() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Load settings from the command line's options, then prepare the data directory and logs."""
-    settings = load_settings(args.config, data_dir=args.data_dir, ollama_url=args.ollama_url)
+    settings = load_settings(getattr(args, "config", None), data_dir=getattr(args, "data_dir", None),
+                             ollama_url=getattr(args, "ollama_url", None))
     ensure_private_dir(settings.data_dir)
     configure_logging(settings.log_dir, settings.log_level)
     return settings
