@@ -113,8 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help/--version
         return int(exc.code or 0)
     if args.command is None:
-        parser.print_help()
-        return EXIT_BAD_INPUT
+        from workshop_tui.commands import tui
+
+        return run_command(tui.run, args)
     if args.command == "db":
         from workshop_tui.commands import db
 

@@ -1,1 +1,2 @@
-"""ui layer of workshop-tui."""
+"""The terminal UI: `WorkshopApp`, its screens and widgets. Only this package and `ssh` import
+textual; screens call services and receive domain objects."""

@@ -1,0 +1,87 @@
+"""Keeping a session in step with its account, through the event bus rather than polling.
+
+When an event about the signed-in account arrives, the account is read again (one query) and the
+app reacts: a waiting account that was approved moves on to its places, a rejected one is signed out
+with the reason, a role change updates the sidebar with a notice (and leaves a place the new role
+may not see), and a changed password, a suspension or a deletion signs the session out at once.
+Changes made by another process (the command line, a second server on the same database) send no
+event here, so with no event for a while the account is read again anyway.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.worker import Worker
+
+from workshop_tui.domain.enums import AccountStatus
+from workshop_tui.domain.errors import NotAuthenticated, ServiceError
+from workshop_tui.domain.models import User
+from workshop_tui.ui.navigation import BY_KEY
+from workshop_tui.ui.text import say
+
+if TYPE_CHECKING:
+    from workshop_tui.services.access import Actor
+    from workshop_tui.ui.app import WorkshopApp
+
+
+RECHECK_S = 20.0  # with no event, read the account this often anyway
+
+
+class AccountWatch:
+    def __init__(self, app: WorkshopApp) -> None:
+        self.app = app
+        self._worker: Worker[None] | None = None
+
+    def start(self, actor: Actor) -> None:
+        self.stop()
+        self._worker = self.app.run_worker(self._watch(actor), group="account-watch", exclusive=True,
+                                           exit_on_error=False)
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+
+    async def _watch(self, actor: Actor) -> None:
+        accounts = self.app.services.accounts
+        try:
+            async with accounts.watch_account(actor) as feed:
+                while True:
+                    try:
+                        event = await feed.get(timeout=RECHECK_S)
+                    except TimeoutError:
+                        event = None  # a change made by another process (the CLI) sends no event here
+                    if event is not None and event.topic == "user.deleted":
+                        raise NotAuthenticated("your account was deleted")
+                    await self._refresh(actor)
+        except NotAuthenticated as exc:
+            self._worker = None  # this worker ends here; signing out must not cancel it mid-step
+            self.app.request_sign_out(str(exc))
+        except ServiceError as exc:
+            say(self.app, f"Lost track of your account: {exc}", severity="error")
+
+    async def _refresh(self, actor: Actor) -> None:
+        before = self.app.user
+        now = await self.app.services.accounts.my_account(actor)
+        if now.status in (AccountStatus.SUSPENDED, AccountStatus.REJECTED):
+            from workshop_tui.services.accounts import status_message
+
+            raise NotAuthenticated(status_message(now))
+        self.app.user = now
+        if before is None:
+            return
+        if before.status is AccountStatus.PENDING and now.status is AccountStatus.ACTIVE:
+            say(self.app, f"Your account was approved: you are a {now.role}. Welcome!", timeout=10)
+            while len(self.app.screen_stack) > 1:
+                self.app.pop_screen()
+            await self.app.open_places()
+        elif before.role is not now.role and now.status is AccountStatus.ACTIVE:
+            self._role_changed(before, now)
+
+    def _role_changed(self, before: User, now: User) -> None:
+        say(self.app, f"Your role changed from {before.role} to {now.role}; the menu shows what you may use now.",
+            title="Role changed", timeout=12)
+        current = BY_KEY.get(self.app.current_mode)
+        if current is not None and not current.visible_to(now.role):
+            self.app.request_go("chat")

@@ -1,0 +1,277 @@
+"""`WorkshopApp`: the frame every screen lives in, for one person at one terminal.
+
+The same app runs in a local terminal and, in the SSH server, once per connection in one process
+and one event loop. So it owns nothing process-wide: the services (`Workshop`) and the connection
+(`SessionContext`) come in through the constructor, it reads no environment after start, writes no
+files, and never opens a browser on the machine it runs on.
+
+Signing in adds one mode per sidebar place (each place keeps its own screen, so a reply keeps
+streaming while you look at another place); signing out removes them and returns to the entry
+screens. The signed-in account is watched through the event bus: approval moves a waiting account
+on, a role change updates the sidebar with a notice, and a changed password, a suspension or a
+deletion signs the session out with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from workshop_tui.config.logging import get_logger
+from workshop_tui.domain.enums import AccountStatus
+from workshop_tui.domain.errors import NotAuthenticated, ServiceError
+from workshop_tui.domain.models import User
+from workshop_tui.ui.account_watch import AccountWatch
+from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
+from workshop_tui.ui.screens.help import HelpScreen, KeyRow
+from workshop_tui.ui.screens.sign_in import SignInScreen
+from workshop_tui.ui.session import SessionContext
+from workshop_tui.ui.text import say
+from workshop_tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+
+if TYPE_CHECKING:
+    from workshop_tui.services.access import Actor
+    from workshop_tui.services.workshop import Workshop
+
+WorkshopOpener = Callable[[], Awaitable["Workshop"]]
+log = get_logger(__name__)
+ENTRY = "entry"
+
+
+class WorkshopApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "workshop-tui"
+    MODES = {ENTRY: SignInScreen}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help", tooltip="The keys of this screen"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("f2", "focus_sidebar", "Menu", id="menu", tooltip="Move to the sidebar"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+    user: reactive[User | None] = reactive(None, init=False)
+
+    def __init__(self, workshop: Workshop | None = None, *, session: SessionContext | None = None,
+                 open_workshop: WorkshopOpener | None = None, themes: ThemeSet | None = None,
+                 signed_in: Actor | None = None) -> None:
+        super().__init__()
+        if workshop is None and open_workshop is None:
+            raise ValueError("give the workshop or a way to open it")
+        self.session = session or SessionContext()
+        self.actor: Actor | None = None
+        self._workshop = workshop
+        self._opener = open_workshop
+        self._opened = asyncio.Event()
+        self._open_error: BaseException | None = None
+        self._themes = themes
+        self._first_actor = signed_in
+        self._watch = AccountWatch(self)
+        self._places_open = False
+
+    # -- the services ------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> Workshop:
+        if self._workshop is None:
+            raise RuntimeError("the workshop is still opening")
+        return self._workshop
+
+    async def ready(self) -> Workshop:
+        """The services, once open (the local app opens them after its first paint)."""
+        await self._opened.wait()
+        if self._open_error is not None:
+            raise ServiceError(f"the workshop could not be opened: {self._open_error}")
+        return self.services
+
+    async def _open(self) -> None:
+        try:
+            if self._workshop is None and self._opener is not None:
+                self._workshop = await self._opener()
+        except Exception as exc:  # shown on the sign-in screen; the app stays up to say so
+            self._open_error = exc
+            say(self, f"The workshop could not be opened: {exc}", severity="error", timeout=30)
+        finally:
+            self._opened.set()
+
+    async def close_services(self) -> None:
+        """Close the services this app opened itself (never those it was given to share)."""
+        if self._opener is not None and self._workshop is not None:
+            workshop, self._workshop = self._workshop, None
+            await workshop.close()
+
+    async def guarded(self, work: Awaitable[Any], description: str = "") -> Any:
+        """Await a service call from a screen: a refusal becomes one notification, a session the
+        services no longer honour is signed out with the reason."""
+        try:
+            return await work
+        except NotAuthenticated as exc:
+            self.request_sign_out(str(exc))
+        except ServiceError as exc:
+            say(self, f"{description}: {exc}" if description else exc, severity="error", timeout=8)
+        return None
+
+    # -- start -------------------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        await self.switch_mode(ENTRY)
+        self.run_worker(self._open(), group="open-workshop", exit_on_error=False)
+        self._install_themes()
+        if self._first_actor is not None:
+            await self.ready()
+            await self.sign_in(self._first_actor)
+
+    def _install_themes(self) -> None:
+        if self._themes is None:
+            from workshop_tui.config.paths import themes_dir
+
+            self._themes = load_themes(themes_dir())
+        for theme in self._themes.themes:
+            self.register_theme(theme)
+        if self._themes.problems:
+            say(self, "Some theme files were not loaded:\n" + "\n".join(self._themes.problems), title="Themes",
+                severity="warning", timeout=20)
+        self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
+
+    def _theme_chosen(self, _theme: object) -> None:
+        if self.actor is not None and self.user is not None and self.user.theme != self.theme:
+            self.run_worker(self._save_theme(self.theme), group="save-theme", exclusive=True, exit_on_error=False)
+
+    async def _save_theme(self, name: str) -> None:
+        if self.actor is not None:
+            saved = await self.guarded(self.services.accounts.set_theme(self.actor, name), "Saving the theme")
+            if saved is not None:
+                self.user = saved
+
+    # -- signing in and out ------------------------------------------------------------------------
+
+    async def sign_in(self, actor: Actor) -> None:
+        """Start the session of `actor`: the pending screen for a waiting account, else the places."""
+        self.actor = actor
+        user = await self.guarded(self.services.accounts.my_account(actor))
+        if user is None:
+            return
+        self.user = user
+        if user.theme and user.theme in self.available_themes:
+            self.theme = user.theme
+        self._watch.start(actor)
+        if user.status is AccountStatus.PENDING:
+            from workshop_tui.ui.screens.pending import PendingScreen
+
+            await self.push_screen(PendingScreen(user))
+        else:
+            await self.open_places()
+
+    async def open_places(self) -> None:
+        if not self._places_open:
+            for place in PLACES:
+                self.add_mode(place.key, place.make_screen)
+            self._places_open = True
+        await self.switch_mode("chat")
+
+    def request_sign_out(self, reason: str | None = None) -> None:
+        """Sign out from anywhere: it runs as the app's own work, since it removes the screens (and
+        so the workers and handlers) that may be asking for it."""
+        self.run_worker(self.sign_out(reason), group="sign-out", exclusive=True, exit_on_error=False)
+
+    def request_go(self, key: str) -> None:
+        """Open a sidebar place from a screen's handler, as the app's own work (see request_sign_out)."""
+        self.run_worker(self.go(key), group="navigate", exit_on_error=False)
+
+    async def sign_out(self, reason: str | None = None) -> None:
+        """End the session: back to an empty sign-in form, saying why when there is a reason.
+        Call it from the app's own work only (screens use `request_sign_out`)."""
+        if self.actor is None and not self._places_open:
+            return
+        self._watch.stop()
+        self.actor = None
+        await self.switch_mode(ENTRY)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if self._places_open:
+            for place in PLACES:
+                await self.remove_mode(place.key)
+            self._places_open = False
+        self.user = None
+        entry = self.screen
+        if isinstance(entry, SignInScreen):
+            entry.reset(f"Signed out: {reason}" if reason else None)
+        if reason:
+            say(self, f"Signed out: {reason}", severity="warning", timeout=15)
+
+    def open_registration(self) -> None:
+        from workshop_tui.ui.screens.register import RegisterScreen
+
+        self.push_screen(RegisterScreen())
+
+    async def go(self, key: str) -> None:
+        """Open a sidebar place (or sign out)."""
+        if key == "sign-out":
+            await self.sign_out()
+            return
+        place = BY_KEY.get(key)
+        if place is None or self.user is None or not place.visible_to(self.user.role) or not self._places_open:
+            return
+        await self.switch_mode(key)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed with something other than a service refusal: log it with this
+        session's id and say so, and keep the session (one bad screen must not end it)."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            log.error("worker %s failed", event.worker.name, exc_info=error,
+                      extra={"session_id": self.session.session_id})
+            say(self, f"Something went wrong ({type(error).__name__}: {error}). Details are in the log.",
+                severity="error", timeout=15)
+
+    # -- what every screen offers ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's commands: this screen's own, the places, and a few of the app's. Nothing that
+        writes files or opens a browser on the machine the app runs on (no screenshot)."""
+        own = getattr(screen, "palette_commands", None)
+        if own is not None:
+            yield from own()
+        if self.user is not None and self._places_open:
+            for place in visible_places(self.user.role):
+                yield SystemCommand(f"Go to {place.label}", place.summary[:1].upper() + place.summary[1:],
+                                    lambda key=place.key: self.request_go(key))
+            yield SystemCommand("Sign out", "End this session", self.request_sign_out)
+        yield SystemCommand("Change theme", "Pick a colour theme; it follows you to every session",
+                            self.action_change_theme)
+        yield SystemCommand("Keys", "Show the keys of this screen", self.action_help)
+        yield SystemCommand("Quit", "Leave workshop-tui", self.action_quit)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        rows: list[KeyRow] = []
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            own = active.node is self.screen or active.node is self or binding.show
+            if own and binding.description and binding.action != "help":
+                rows.append((self.get_key_display(binding), binding.description, binding.tooltip or ""))
+        self.push_screen(HelpScreen(self.screen.name or "workshop-tui", rows))
+
+    def action_focus_sidebar(self) -> None:
+        try:
+            self.screen.query_one("#places").focus()
+        except Exception:  # noqa: S110 - a screen without a sidebar (the entry screens)
+            pass
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Links are never opened on the machine the app runs on (over SSH, that is the server)."""
+        say(self, f"Links are not opened from here. The address is:\n{url}", title="Link", timeout=20)
+
+    def deliver_binary(self, *args: Any, **kwargs: Any) -> str | None:
+        say(self, "Files are not saved from here.", severity="warning")
+        return None
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        say(self, "Screenshots are not saved from here: use your terminal's own.", severity="warning")

@@ -1,0 +1,65 @@
+"""The places in the sidebar, who may see each, and which screen each one opens.
+
+Screens are named by import path and loaded when first opened, so starting the app loads only the
+sign-in screen. A place a role may not see is left out of the sidebar; the services refuse its
+operations anyway.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workshop_tui.domain.enums import Role
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+EVERYONE = frozenset(Role)
+CREATORS = frozenset(Role) - {Role.GUEST}  # guests create no documents, vector DBs or embeddings
+STAFF = frozenset({Role.SUPER_ADMIN, Role.ADMIN, Role.INSTRUCTOR})
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    label: str
+    roles: frozenset[Role]
+    screen: str  # "module:Class"
+    summary: str  # what the place is for, shown where it is not built yet and in the palette
+
+    def visible_to(self, role: Role) -> bool:
+        return role in self.roles
+
+    def make_screen(self) -> Screen[None]:
+        module, _, name = self.screen.partition(":")
+        factory = getattr(importlib.import_module(module), name)
+        return factory(self) if _takes_place(factory) else factory()
+
+
+def _takes_place(factory: type) -> bool:
+    return bool(getattr(factory, "SHOWS_PLACE", False))
+
+
+_COMING = "workshop_tui.ui.screens.coming:ComingScreen"
+
+PLACES: tuple[Place, ...] = (
+    Place("chat", "Chat", EVERYONE, _COMING,
+          "talk to the models you may use, with tools and RAG systems"),
+    Place("models", "Models", EVERYONE, _COMING,
+          "the models Ollama serves: details, running models; admins pull, delete and enable them"),
+    Place("prompts", "Prompts", EVERYONE, _COMING, "prompt templates with variables, to use in chat"),
+    Place("tools", "Tools", EVERYONE, _COMING, "the vetted tools models may call; staff create and try them"),
+    Place("documents", "Documents", CREATORS, _COMING, "import documents and see their text and chunks"),
+    Place("vector_dbs", "Vector DBs", CREATORS, _COMING, "collections of embedded chunks, and searching them"),
+    Place("embeddings", "Embeddings", CREATORS, _COMING, "jobs that embed documents into a vector DB"),
+    Place("rag", "RAG systems", EVERYONE, _COMING, "a model, a vector DB and a prompt that answer with sources"),
+    Place("admin", "Admin", STAFF, _COMING, "approvals, users, who can see what, usage, audit and broadcast"),
+    Place("health", "Health", EVERYONE, _COMING, "whether the database, the vector store and Ollama are up"),
+)
+BY_KEY = {place.key: place for place in PLACES}
+
+
+def visible_places(role: Role) -> list[Place]:
+    return [place for place in PLACES if place.visible_to(role)]

@@ -1,0 +1,35 @@
+"""Showing text from users, documents and models safely: always as plain text.
+
+Textual reads `[...]` in strings as content markup (a `[@click=app.quit]` would become a live
+action), and a terminal acts on escape sequences. Every widget that shows such text gets a
+`Content` built here, never a str, and notifications go through `say`, which turns markup off.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from workshop_tui.domain.text import strip_terminal_controls
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+
+
+def plain(text: object) -> Content:
+    """`text` as literal characters: no markup, no escape sequences, no control characters."""
+    return Content(strip_terminal_controls(str(text)))
+
+
+def styled(text: object, style: str) -> Content:
+    """Literal `text` in one style (a theme variable such as "$text-muted" or "bold")."""
+    return Content.styled(strip_terminal_controls(str(text)), style)
+
+
+def say(app: App[object], message: object, *, title: str = "", severity: SeverityLevel = "information",
+        timeout: float | None = None) -> None:
+    """A notification whose message and title are shown literally."""
+    app.notify(strip_terminal_controls(str(message)), title=strip_terminal_controls(title), severity=severity,
+               timeout=timeout, markup=False)
