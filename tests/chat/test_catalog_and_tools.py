@@ -89,3 +89,13 @@ async def test_tools_are_created_from_vetted_kinds_with_checked_config(world: Ch
         await UserRepository(session).set_tool_ids(world.student.id, [glossary.id])
     conversation = await world.chat.create(world.student, "llama3.2:1b", tool_ids=[glossary.id])
     assert conversation.tool_ids == (glossary.id,)
+
+
+async def test_usable_tools_follow_the_grants_as_they_are_now(world: ChatWorld) -> None:
+    tools = ToolService(world.ctx)
+    assert {t.name for t in await tools.list(world.student, usable_only=True)} == {"calc"}
+    assert {t.name for t in await tools.list(world.student)} == {"calc", "clock"}  # both are class-wide
+    assert world.student.id is not None
+    async with world.ctx.db.transaction() as session:  # granted after the session signed in
+        await UserRepository(session).set_tool_ids(world.student.id, [world.clock_tool_id])
+    assert {t.name for t in await tools.list(world.student, usable_only=True)} == {"clock"}

@@ -50,11 +50,15 @@ class ToolService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def list(self, actor: Actor) -> list[Tool]:
-        """Tools the actor can see; `Actor.may_use_tool` says which of them they may call."""
+    async def list(self, actor: Actor, *, usable_only: bool = False) -> list[Tool]:
+        """Tools the actor can see; with `usable_only`, only the enabled ones they may call now
+        (their grants as the database says, not as the session remembers them)."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            return [t for t in await ToolRepository(session).list() if can_read(actor, t)]
+            visible = [t for t in await ToolRepository(session).list() if can_read(actor, t)]
+        if usable_only:
+            return [t for t in visible if t.enabled and actor.may_use_tool(t)]
+        return visible
 
     async def get(self, actor: Actor, tool_id: int) -> Tool:
         async with self.ctx.db.reading() as session:
