@@ -25,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workshop-tui {__version__}")
     verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    verbs.add_parser(
+        "demo", parents=[common], help="load the sample class and open the app on it (no Ollama needed)",
+        description="Import the sample workshop with its vectors into a new throwaway data directory (or the "
+                    "--data-dir given), print its accounts with their generated passwords, and open the app "
+                    "signed in as the sample's instructor. When no Ollama answers at the configured URL, a "
+                    "built-in fake Ollama on 127.0.0.1 serves the models for as long as the command runs. "
+                    "Without a terminal it stops after printing the accounts.")
+
     db = verbs.add_parser("db", help="database schema: upgrade or show status", parents=[common])
     db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_verbs.add_parser("upgrade", help="bring the database to the newest schema", parents=[common])
@@ -116,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workshop_tui.commands import tui
 
         return run_command(tui.run, args)
+    if args.command == "demo":
+        from workshop_tui.commands import demo
+
+        return run_command(demo.run, args)
     if args.command == "db":
         from workshop_tui.commands import db
 
