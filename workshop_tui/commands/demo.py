@@ -90,7 +90,7 @@ async def import_sample(settings: Settings, path: Path) -> tuple[ImportResult, l
     """Import the sample with its vectors, as `workshop-tui import` does, and read back its accounts."""
     progress = progress_for(sys.stderr)
     committed: list[ImportResult] = []
-    shown = False
+    read_back = False
 
     def on_commit(result: ImportResult) -> None:
         committed.append(result)
@@ -102,10 +102,10 @@ async def import_sample(settings: Settings, path: Path) -> tuple[ImportResult, l
     try:
         result = await ImportService(workshop, progress=progress).run(path, on_commit=on_commit)
         accounts = await sample_accounts(workshop, result)
-        shown = True
+        read_back = True
     finally:
         progress.finish()
-        if committed and not shown:  # stopped after the accounts were written: their passwords must not be lost
+        if committed and not read_back:  # stopped after the accounts were written: their passwords must not be lost
             print_passwords(committed[0], sys.stdout, None)
         await workshop.close()
     return result, accounts
