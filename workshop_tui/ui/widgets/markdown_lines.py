@@ -22,9 +22,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
+from pygments.token import Token as PygmentsToken
 from pygments.util import ClassNotFound
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import CodeBlock, Markdown
+from rich.padding import Padding
 from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme, Syntax, SyntaxTheme
 from rich.text import Text
@@ -246,10 +248,7 @@ class BlockRenderer:
         if starts:
             last = tokens[starts[-1]]
             if last.type == "fence" and not fence_is_closed(last, source.split("\n"), first_line):
-                code = Syntax(last.content.rstrip("\n"), lexer_for("text"),  # type: ignore[arg-type]
-                              theme=self.syntax_theme, word_wrap=True,
-                              padding=1, background_color=self.styles.code_background)
-                body = self.render(code, width)
+                body = self.render(self._plain_code(last.content.rstrip("\n")), width)
                 if not starts[-1]:
                     return self._lead(body, lead)
                 head = self._markdown(tokens[:starts[-1]], width)
@@ -257,6 +256,14 @@ class BlockRenderer:
                 head.extend(body)
                 return self._lead(head, lead)
         return self._lead(self._markdown(tokens, width), lead)
+
+    def _plain_code(self, code: str) -> RenderableType:
+        """Code as Syntax shows it (padding, background, the theme's text colour), without
+        highlighting: cheap enough to redo every time an open fence grows."""
+        text_style = self.syntax_theme.get_style_for_token(PygmentsToken.Text)
+        background = Style(bgcolor=self.styles.code_background or text_style.bgcolor)
+        text = Text(code, style=Style(color=text_style.color) + background, tab_size=4)
+        return Padding(text, 1, style=background, expand=True)
 
     def text(self, text: Text, width: int) -> LineBlock:
         """A Rich Text the caller built from clean strings (never from markup)."""
