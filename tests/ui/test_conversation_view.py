@@ -301,3 +301,43 @@ async def test_the_theme_and_the_width_are_followed() -> None:
         await pilot.resize_terminal(50, 30)
         await until(pilot, lambda: len(view.render_line(0).text) <= 50, "the narrower width")
         assert "That was answer 9." in screen_text(view)
+
+
+async def test_scrolling_up_while_a_reply_streams_keeps_the_view_still() -> None:
+    app = Host()
+    async with app.run_test(size=(90, 30)) as pilot:
+        view = app.query_one(ConversationView)
+        view.load(history(40))
+        view.begin_reply("llama3.2:1b")
+        view.append_content("First paragraph of the reply.\n\n")
+        await until(pilot, lambda: "First paragraph" in screen_text(view), "the reply")
+        view.scroll_to(y=view.scroll_offset.y - 40, animate=False, immediate=True)
+        await pilot.pause()
+        assert not view.following
+        before = view.rendered_text()
+        for number in range(30):
+            view.append_content(f"Paragraph {number} arrives while the reader looks elsewhere.\n\n")
+        await pilot.pause(0.3)
+        assert view.rendered_text() == before
+        view.scroll_end(animate=False, immediate=True)
+        await until(pilot, lambda: "Paragraph 29 arrives" in screen_text(view), "the end of the reply")
+        assert view.following
+        view.finish_reply(None)
+
+
+async def test_a_reply_keeps_streaming_across_a_resize() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(ConversationView)
+        view.begin_reply("llama3.2:1b")
+        view.append_content("A long line of text that will need to wrap once the terminal gets narrow enough.\n\n")
+        view.append_content("```python\nfor item in range(3):\n")
+        await until(pilot, lambda: "for item in range(3):" in screen_text(view), "the open fence")
+        await pilot.resize_terminal(40, 30)
+        view.append_content("    print(item)\n```\n\nAfter the code.")
+        await until(pilot, lambda: "After the code." in screen_text(view), "the rest of the reply")
+        view.finish_reply(None)
+        await pilot.pause()
+        text = screen_text(view)
+        assert "print(item)" in text
+        assert all(len(line) <= 40 for line in view.rendered_text())
