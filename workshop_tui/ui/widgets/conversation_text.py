@@ -108,7 +108,9 @@ def format_arguments(arguments: dict[str, Any]) -> str:
 
 
 def tool_text(tool: ToolView, styles: EntryStyles) -> Text:
-    text = Text(f"⚙ {clean(tool.name)} ", style=styles.tool)
+    """The call and its result, with a blank line above and below to set it apart from the text."""
+    text = Text("\n")
+    text.append(f"⚙ {clean(tool.name)} ", style=styles.tool)
     text.append(format_arguments(tool.arguments), style=styles.tool_result)
     text.append(f" · {clean(tool.status)}", style=styles.error if tool.status == "refused" else styles.meta)
     if tool.result:
@@ -119,6 +121,7 @@ def tool_text(tool: ToolView, styles: EntryStyles) -> Text:
             text.append(f"\n  {line}", style=styles.tool_result)
         if hidden > 0 or len(result) > TOOL_RESULT_CHARS:
             text.append(f"\n  … ({_plural(max(hidden, 0), 'more line')})", style=styles.meta)
+    text.append("\n")
     return text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 
@@ -99,23 +100,35 @@ class LineBlock:
             position = end
         return out
 
-    def is_blank(self, index: int) -> bool:
-        """A line with no visible text and no background colour (a spacer Rich left)."""
+    def is_blank(self, index: int, background: Color | None = None) -> bool:
+        """A line with no visible text and no background but `background` (a spacer Rich left)."""
         if self.texts[index].strip():
             return False
         for k in range(self._line_start[index], self._line_start[index + 1]):
             style = STYLES[self._seg_style[k]]
-            if style is not None and style.bgcolor is not None:
+            if style is not None and style.bgcolor is not None and style.bgcolor != background:
                 return False
         return True
 
-    def strip_trailing_blanks(self) -> None:
+    def strip_trailing_blanks(self, background: Color | None = None) -> None:
         """Drop blank lines at the end; callers add exactly the spacing they want."""
-        while self.texts and self.is_blank(len(self.texts) - 1):
+        while self.texts and self.is_blank(len(self.texts) - 1, background):
             self.texts.pop()
             self._line_start.pop()
             del self._seg_len[self._line_start[-1]:]
             del self._seg_style[self._line_start[-1]:]
+
+    def strip_leading_blanks(self, background: Color | None = None) -> None:
+        """Drop blank lines at the start (Rich opens some blocks, such as quotes, with one)."""
+        count = 0
+        while count < len(self.texts) and self.is_blank(count, background):
+            count += 1
+        if count:
+            first = self._line_start[count]
+            del self.texts[:count]
+            del self._seg_len[:first]
+            del self._seg_style[:first]
+            self._line_start = array("I", (start - first for start in self._line_start[count:]))
 
     def add_blank(self, style: Style | None = None) -> None:
         """Append one empty line of the block's width."""

@@ -219,7 +219,8 @@ class BlockRenderer:
     def _markdown(self, tokens: list[Token], width: int) -> LineBlock:
         block = self.render(SafeMarkdown(tokens, code_theme=self.syntax_theme,
                                          code_background=self.styles.code_background), width)
-        block.strip_trailing_blanks()
+        block.strip_trailing_blanks(self.styles.base.bgcolor)
+        block.strip_leading_blanks(self.styles.base.bgcolor)
         return block
 
     def markdown(self, source: str, width: int, *, parsed: list[Token] | None = None, lead: bool = False) -> LineBlock:
