@@ -50,6 +50,7 @@ class Chunk:
         """The last rendering while it is stale, to repaint only the lines that change."""
         self.height = height
         self.version = 0
+        """How many times the chunk was rendered (0: its height is only an estimate)."""
         self.index = 0
         self.tokens: list[Token] | None = None
         """Tokens of `source` from the streaming parse, used once by the first render."""

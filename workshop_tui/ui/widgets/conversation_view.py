@@ -105,8 +105,12 @@ class ConversationView(ConversationControls, can_focus=True):
         self._sync()
 
     def begin_reply(self, model: str) -> None:
-        """Start showing a reply from `model`; text then arrives through the append methods."""
+        """Start showing a reply from `model`; text then arrives through the append methods.
+
+        A reply still streaming is ended first and shown as interrupted.
+        """
         if self._active is not None:
+            self._active.status = MessageStatus.INTERRUPTED
             self.finish_reply(None)
         entry = Entry(role=MessageRole.ASSISTANT, model=model, status=MessageStatus.STREAMING,
                       created_at=datetime.now().astimezone())
