@@ -9,18 +9,20 @@ the socket.
 
 Measured in one process, one event loop:
 - "5000": one 5,000-token reply (paragraphs, lists, fenced code, a table) fed at 100 tok/s to a
-  `ConversationView`, then the same feed to a `Markdown` widget through `MarkdownStream` in a
-  `VerticalScroll`. stream_s is the feed's duration, render_s the time from the first token to the
+  `ConversationView`, and (last of all) the same feed to a `Markdown` widget through
+  `MarkdownStream` in a `VerticalScroll`. stream_s is the feed's duration, render_s the time from the first token to the
   first frame written after the widget has taken in the last one; ratio = render_s / stream_s.
   max_stall_ms is the worst lateness of a task sleeping 10 ms on the same loop (collector pauses
   included). cpu_s_per_1k_tokens is process CPU time per 1,000 tokens, harness included.
-- "concurrent20": twenty apps on the loop, as the SSH server runs them, each with its own
-  `ConversationView` fed 2,000 tokens at 30 tok/s; p95 and worst stall of the 10 ms task.
+- "concurrent20": twenty apps on the loop, as the SSH server runs them (each in a fresh context),
+  each with its own `ConversationView` fed 2,000 tokens at 30 tok/s; p95 and worst stall of the
+  10 ms task. The CPU figure printed for it includes starting and closing the twenty apps.
 - "open200_s": from `ConversationView.load()` of a 200-message conversation with code blocks to
   the first frame that shows its last message (median of three fresh apps).
 
-The feed is one function (`timed_feed`) so that a real source (the chat service on a fake Ollama)
-can replace it. `gc.freeze()` runs once after a warm-up, as the server does at start. Collector
+The feed is one function (`FEED`, `timed_feed` here) so that a real source (the chat service on a
+fake Ollama) can replace it. BENCH_RENDER_SCALE=0.1 runs a tenth of the tokens for a quick look.
+`gc.freeze()` runs once after a warm-up, as the server does at start. Collector
 statistics and other details are printed before the last line, which is one JSON object.
 """
 
