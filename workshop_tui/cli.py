@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from workshop_tui import __version__
-from workshop_tui.commands.common import EXIT_BAD_INPUT, common_options, run_command
+from workshop_tui.commands.options import EXIT_BAD_INPUT, common_options
 from workshop_tui.domain.enums import AccountStatus, Role
 
 
@@ -114,16 +114,37 @@ def _add_user_verbs(verbs: argparse._SubParsersAction, common: argparse.Argument
     listing.add_argument("--json", action="store_true", help="print one JSON array")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def _app_only(argv: list[str]) -> argparse.Namespace | None:
+    """The options when the command line names no verb (the app itself), parsed without building
+    every verb's parser: the app's first screen is painted sooner. None when there is more."""
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return None
+    small = argparse.ArgumentParser(prog="workshop-tui", parents=[common_options()], add_help=False)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help/--version
-        return int(exc.code or 0)
+        args, extra = small.parse_known_args(argv)
+    except SystemExit:
+        return None
+    if extra:
+        return None
+    args.command = None
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = _app_only(arguments)
+    if args is None:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(arguments)
+        except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help/--version
+            return int(exc.code or 0)
     if args.command is None:
         from workshop_tui.commands import tui
 
-        return run_command(tui.run, args)
+        return tui.main(args)  # paints first, loads settings and services behind the first screen
+    from workshop_tui.commands.common import run_command
+
     if args.command == "demo":
         from workshop_tui.commands import demo
 

@@ -8,26 +8,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from workshop_tui.commands.options import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, common_options  # noqa: F401
 from workshop_tui.config.loader import load_settings
 from workshop_tui.config.logging import configure_logging, get_logger, session_context
 from workshop_tui.config.paths import ensure_private_dir
 from workshop_tui.config.settings import Settings
 from workshop_tui.domain.errors import ConfigError, Invalid, ServiceError, WorkshopError
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 log = get_logger(__name__)
-
-
-def common_options() -> argparse.ArgumentParser:
-    """The options every verb accepts."""
-    # SUPPRESS: an option given before the verb (`workshop-tui --data-dir D users list`) must not be
-    # reset by the verb's own parser, which shares these options, when it is not repeated there.
-    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    group = parent.add_argument_group("common options")
-    group.add_argument("--data-dir", metavar="DIR", help="data directory (default: ~/.local/share/workshop-tui)")
-    group.add_argument("--config", metavar="FILE", help="YAML settings file (or set WORKSHOP_CONFIG)")
-    group.add_argument("--ollama-url", metavar="URL", help="Ollama base URL, overriding settings")
-    return parent
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

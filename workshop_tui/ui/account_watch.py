@@ -16,11 +16,11 @@ from textual.worker import Worker
 
 from workshop_tui.domain.enums import AccountStatus
 from workshop_tui.domain.errors import NotAuthenticated, ServiceError
-from workshop_tui.domain.models import User
 from workshop_tui.ui.navigation import BY_KEY
 from workshop_tui.ui.text import say
 
 if TYPE_CHECKING:
+    from workshop_tui.domain.models import User
     from workshop_tui.services.access import Actor
     from workshop_tui.ui.app import WorkshopApp
 
@@ -63,7 +63,7 @@ class AccountWatch:
 
     async def _refresh(self, actor: Actor) -> None:
         before = self.app.user
-        now = await self.app.services.accounts.my_account(actor)
+        now = await self.app.call(self.app.services.accounts.my_account(actor))
         if now.status in (AccountStatus.SUSPENDED, AccountStatus.REJECTED):
             from workshop_tui.services.accounts import status_message
 

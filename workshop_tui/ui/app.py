@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -26,21 +26,21 @@ from textual.worker import Worker, WorkerState
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus
-from workshop_tui.domain.errors import NotAuthenticated, ServiceError
-from workshop_tui.domain.models import User
+from workshop_tui.domain.errors import ConfigError, Invalid, NotAuthenticated, ServiceError
 from workshop_tui.ui.account_watch import AccountWatch
 from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
-from workshop_tui.ui.screens.help import HelpScreen, KeyRow
 from workshop_tui.ui.screens.sign_in import SignInScreen
 from workshop_tui.ui.session import SessionContext
 from workshop_tui.ui.text import say
 from workshop_tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 
 if TYPE_CHECKING:
+    from workshop_tui.domain.models import User
     from workshop_tui.services.access import Actor
     from workshop_tui.services.workshop import Workshop
 
 WorkshopOpener = Callable[[], Awaitable["Workshop"]]
+T = TypeVar("T")
 log = get_logger(__name__)
 ENTRY = "entry"
 
@@ -49,6 +49,7 @@ class WorkshopApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "workshop-tui"
     MODES = {ENTRY: SignInScreen}
+    DEFAULT_MODE = ENTRY
     BINDINGS = [
         Binding("f1", "help", "Help", id="help", tooltip="The keys of this screen"),
         Binding("question_mark", "help", "Help", show=False),
@@ -73,6 +74,7 @@ class WorkshopApp(App[None]):
         self._first_actor = signed_in
         self._watch = AccountWatch(self)
         self._places_open = False
+        self._install_themes()
 
     # -- the services ------------------------------------------------------------------------------
 
@@ -93,7 +95,11 @@ class WorkshopApp(App[None]):
         try:
             if self._workshop is None and self._opener is not None:
                 self._workshop = await self._opener()
+        except (ConfigError, Invalid) as exc:  # bad settings: end as every command does, exit code 2
+            self._open_error = exc
+            self.exit(return_code=2, message=f"workshop-tui: {exc}")
         except Exception as exc:  # shown on the sign-in screen; the app stays up to say so
+            log.exception("the workshop could not be opened", extra={"session_id": self.session.session_id})
             self._open_error = exc
             say(self, f"The workshop could not be opened: {exc}", severity="error", timeout=30)
         finally:
@@ -105,11 +111,24 @@ class WorkshopApp(App[None]):
             workshop, self._workshop = self._workshop, None
             await workshop.close()
 
+    async def on_unmount(self) -> None:
+        self._watch.stop()
+        await self.close_services()
+
+    @staticmethod
+    async def call(work: Awaitable[T]) -> T:
+        """Await a service call so that cancelling the caller (a screen closing, the session ending)
+        never cancels the call halfway through a database round trip: it finishes on its own, and
+        only the waiting stops. Calls are short; a cancelled one would leave its connection behind."""
+        task = asyncio.ensure_future(work)
+        task.add_done_callback(_retrieve_quietly)
+        return await asyncio.shield(task)
+
     async def guarded(self, work: Awaitable[Any], description: str = "") -> Any:
-        """Await a service call from a screen: a refusal becomes one notification, a session the
-        services no longer honour is signed out with the reason."""
+        """Await a service call from a screen (see `call`): a refusal becomes one notification, a
+        session the services no longer honour is signed out with the reason."""
         try:
-            return await work
+            return await self.call(work)
         except NotAuthenticated as exc:
             self.request_sign_out(str(exc))
         except ServiceError as exc:
@@ -119,25 +138,31 @@ class WorkshopApp(App[None]):
     # -- start -------------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        await self.switch_mode(ENTRY)
+        if self._themes is not None and self._themes.problems:
+            say(self, "Some theme files were not loaded:\n" + "\n".join(self._themes.problems), title="Themes",
+                severity="warning", timeout=20)
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
+        # Opening the services imports much of the project: start it once the first screen is painted.
+        self.call_after_refresh(self._start_opening)
+
+    def _start_opening(self) -> None:
         self.run_worker(self._open(), group="open-workshop", exit_on_error=False)
-        self._install_themes()
         if self._first_actor is not None:
-            await self.ready()
-            await self.sign_in(self._first_actor)
+            self.run_worker(self._sign_in_first(self._first_actor), group="sign-in", exit_on_error=False)
+
+    async def _sign_in_first(self, actor: Actor) -> None:
+        await self.ready()
+        await self.sign_in(actor)
 
     def _install_themes(self) -> None:
+        """Register the themes before the first paint, so the first frame has the right colours."""
         if self._themes is None:
             from workshop_tui.config.paths import themes_dir
 
             self._themes = load_themes(themes_dir())
         for theme in self._themes.themes:
             self.register_theme(theme)
-        if self._themes.problems:
-            say(self, "Some theme files were not loaded:\n" + "\n".join(self._themes.problems), title="Themes",
-                severity="warning", timeout=20)
         self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme_changed_signal.subscribe(self, self._theme_chosen)
 
     def _theme_chosen(self, _theme: object) -> None:
         if self.actor is not None and self.user is not None and self.user.theme != self.theme:
@@ -249,6 +274,8 @@ class WorkshopApp(App[None]):
         yield SystemCommand("Quit", "Leave workshop-tui", self.action_quit)
 
     def action_help(self) -> None:
+        from workshop_tui.ui.screens.help import HelpScreen, KeyRow
+
         if isinstance(self.screen, HelpScreen):
             return
         rows: list[KeyRow] = []
@@ -275,3 +302,9 @@ class WorkshopApp(App[None]):
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         say(self, "Screenshots are not saved from here: use your terminal's own.", severity="warning")
+
+
+def _retrieve_quietly(task: asyncio.Future[Any]) -> None:
+    """A call whose caller stopped waiting may still fail; its error was the caller's to show."""
+    if not task.cancelled():
+        task.exception()

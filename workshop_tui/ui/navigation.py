@@ -45,7 +45,7 @@ def _takes_place(factory: type) -> bool:
 _COMING = "workshop_tui.ui.screens.coming:ComingScreen"
 
 PLACES: tuple[Place, ...] = (
-    Place("chat", "Chat", EVERYONE, _COMING,
+    Place("chat", "Chat", EVERYONE, "workshop_tui.ui.screens.chat:ChatScreen",
           "talk to the models you may use, with tools and RAG systems"),
     Place("models", "Models", EVERYONE, _COMING,
           "the models Ollama serves: details, running models; admins pull, delete and enable them"),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -38,9 +38,10 @@ class PlaceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.place.label)
-        yield Sidebar(self.place.key)
-        with Vertical(id="body"):
-            yield from self.compose_body()
+        with Horizontal(id="frame"):
+            yield Sidebar(self.place.key)
+            with Vertical(id="body"):
+                yield from self.compose_body()
         yield Footer()
 
     def compose_body(self) -> ComposeResult:

@@ -83,7 +83,7 @@ class RegisterScreen(Screen[None]):
         hint = self.query_one("#hint-password", Static)
         if not hint.has_class("problem"):
             hint.update(plain(self._hints["password"]))
-        first = await services.accounts.first_run_open()
+        first = await self.workshop_app.call(services.accounts.first_run_open())
         self.query_one("#intro", Static).update(plain(
             "This first account becomes the super_admin, who runs the workshop." if first else
             "An instructor or admin approves new accounts; this screen waits for them and moves on by itself."))
@@ -154,10 +154,10 @@ class RegisterScreen(Screen[None]):
         app = self.workshop_app
         try:
             services = await app.ready()
-            await services.accounts.register(username, display_name, password, email or None,
-                                             source=app.session.source)
-            actor = await services.accounts.login(username, password, source=app.session.source,
-                                                  allow_waiting=True)
+            await app.call(services.accounts.register(username, display_name, password, email or None,
+                                                      source=app.session.source))
+            actor = await app.call(services.accounts.login(username, password, source=app.session.source,
+                                                           allow_waiting=True))
         except Invalid as exc:
             if exc.field in FIELDS:
                 self._show(exc.field, str(exc).removeprefix(f"{exc.field}: "))

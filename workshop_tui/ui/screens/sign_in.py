@@ -97,8 +97,8 @@ class SignInScreen(Screen[None]):
         app = self.workshop_app
         try:
             services = await app.ready()
-            actor = await services.accounts.login(username, password, source=app.session.source,
-                                                  allow_waiting=True)
+            actor = await app.call(services.accounts.login(username, password, source=app.session.source,
+                                                           allow_waiting=True))
         except (NotAuthenticated, LimitExceeded) as exc:
             self.query_one("#password", Input).value = ""
             self.show_message(_sentence(str(exc)))
@@ -118,7 +118,7 @@ class SignInScreen(Screen[None]):
     async def _offer_first_run(self) -> None:
         try:
             services = await self.workshop_app.ready()
-            open_ = await services.accounts.first_run_open()
+            open_ = await self.workshop_app.call(services.accounts.first_run_open())
         except ServiceError:
             return
         note = self.query_one("#first-run", Static)

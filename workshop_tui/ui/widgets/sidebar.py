@@ -22,7 +22,7 @@ from workshop_tui.ui.text import plain
 
 class Sidebar(Widget):
     DEFAULT_CSS = """
-    Sidebar { width: 20; height: 1fr; dock: left; background: $panel; }
+    Sidebar { width: 18; height: 1fr; background: $panel; }
     Sidebar OptionList { height: 1fr; border: none; background: $panel; padding: 0; }
     Sidebar OptionList:focus { border: none; }
     Sidebar Button { width: 100%; min-width: 0; margin: 0 1 1 1; }

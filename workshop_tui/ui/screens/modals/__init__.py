@@ -1,0 +1,1 @@
+"""Dialogs: each returns its result through `dismiss` (a typed `ModalScreen`)."""
