@@ -108,3 +108,19 @@ def finished(job: EmbeddingJob) -> bool:
     return job.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+
+
+def hold_embedding_after(k: KnowledgeServices, batches: int) -> asyncio.Event:
+    """A slow Ollama: after `batches` embed requests, each waits until the returned event is set."""
+    gate = asyncio.Event()
+    real_embed = k.embedder.embed_documents
+    calls = {"n": 0}
+
+    async def slow_embed(model: str, texts: list[str]) -> list[list[float]]:
+        calls["n"] += 1
+        if calls["n"] > batches:
+            await gate.wait()
+        return await real_embed(model, texts)
+
+    k.embedder.embed_documents = slow_embed  # type: ignore[method-assign]
+    return gate

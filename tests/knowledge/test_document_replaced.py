@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from workshop_tui.domain.enums import JobStatus
@@ -10,7 +9,7 @@ from workshop_tui.services.embedding_runner import chunks_of
 from workshop_tui.services.knowledge import KnowledgeServices
 from workshop_tui.vectors import VectorStore
 
-from .support import MINILM, People, all_points, bounded, eventually
+from .support import MINILM, People, all_points, bounded, eventually, hold_embedding_after
 
 
 def handbook(word: str, sections: int = 6) -> str:
@@ -34,17 +33,7 @@ async def test_replacing_a_document_while_it_embeds_leaves_only_the_new_text(
     vector_db = await bounded(k.vector_dbs.create(people.alice, "notes", MINILM))
 
     # A slow Ollama: after the first two batches, embedding waits until the test lets it go on.
-    gate = asyncio.Event()
-    real_embed = k.embedder.embed_documents
-    calls = {"n": 0}
-
-    async def slow_embed(model: str, texts: list[str]) -> list[list[float]]:
-        calls["n"] += 1
-        if calls["n"] > 2:
-            await gate.wait()
-        return await real_embed(model, texts)
-
-    k.embedder.embed_documents = slow_embed  # type: ignore[method-assign]
+    gate = hold_embedding_after(k, 2)
     first = await bounded(k.jobs.enqueue(people.alice, document.id, vector_db.id))
 
     async def old_text_stored() -> bool:

@@ -4,7 +4,6 @@ else with the old one and its jobs intact), and no collection is left that no ve
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from workshop_tui.services.workshop import Workshop
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 from workshop_tui.testing.fake_ollama import FakeOllama
 
-from .support import MINILM, NOMIC, TIMEOUT, all_points, bounded, embed, eventually, make_people
+from .support import MINILM, NOMIC, TIMEOUT, all_points, bounded, embed, eventually, hold_embedding_after, make_people
 from .test_document_replaced import handbook
 
 OLD_MODEL, NEW_MODEL = "all-minilm:latest", "nomic-embed-text:latest"
@@ -83,17 +82,7 @@ async def test_a_model_change_cut_short_is_finished_at_the_next_start(
         await embed(k, people.alice, short.id, vector_db.id)
 
         # The handbook is still embedding when the model changes: Ollama answers two batches, then waits.
-        gate = asyncio.Event()
-        real_embed = k.embedder.embed_documents
-        calls = {"n": 0}
-
-        async def slow_embed(model: str, texts: list[str]) -> list[list[float]]:
-            calls["n"] += 1
-            if calls["n"] > 2:
-                await gate.wait()
-            return await real_embed(model, texts)
-
-        k.embedder.embed_documents = slow_embed  # type: ignore[method-assign]
+        hold_embedding_after(k, 2)  # never let go: the job is still running when the model changes
         await bounded(k.jobs.enqueue(people.alice, long.id, vector_db.id))
 
         async def handbook_under_way() -> bool:

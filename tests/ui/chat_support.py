@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from workshop_import.support import open_workshop
+
 from workshop_tui.services.access import Actor
 from workshop_tui.services.workshop import Workshop
 from workshop_tui.services.workshop_file.importer import ImportService
 from workshop_tui.testing.fake_ollama import FakeOllama
-
-from .conftest import open_test_workshop
 
 CLASS_FILE = Path(__file__).parent / "data" / "chat_class.yaml"
 
@@ -27,8 +27,7 @@ class ChatClass:
 
 
 async def import_chat_class(data_dir: Path, fake: FakeOllama) -> ChatClass:
-    workshop = await open_test_workshop(data_dir, fake.url)
-    await workshop.store.wait_ready(30)
+    workshop = await open_workshop(data_dir, fake.url)
     service = ImportService(workshop, job_timeout_s=30, store_timeout_s=30)
     result = await asyncio.wait_for(service.run(CLASS_FILE), 60)
     assert result.ok, result
