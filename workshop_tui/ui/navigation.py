@@ -47,9 +47,10 @@ _COMING = "workshop_tui.ui.screens.coming:ComingScreen"
 PLACES: tuple[Place, ...] = (
     Place("chat", "Chat", EVERYONE, "workshop_tui.ui.screens.chat:ChatScreen",
           "talk to the models you may use, with tools and RAG systems"),
-    Place("models", "Models", EVERYONE, _COMING,
+    Place("models", "Models", EVERYONE, "workshop_tui.ui.screens.models:ModelsScreen",
           "the models Ollama serves: details, running models; admins pull, delete and enable them"),
-    Place("prompts", "Prompts", EVERYONE, _COMING, "prompt templates with variables, to use in chat"),
+    Place("prompts", "Prompts", EVERYONE, "workshop_tui.ui.screens.prompts:PromptsScreen",
+          "prompt templates with variables, to use in chat"),
     Place("tools", "Tools", EVERYONE, _COMING, "the vetted tools models may call; staff create and try them"),
     Place("documents", "Documents", CREATORS, _COMING, "import documents and see their text and chunks"),
     Place("vector_dbs", "Vector DBs", CREATORS, _COMING, "collections of embedded chunks, and searching them"),

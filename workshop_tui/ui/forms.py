@@ -1,0 +1,51 @@
+"""Inline form errors: a service's `Invalid` names a field, and the message goes beside it.
+
+Each field has an error line under it (a `Static` with an id), shown only while it has something
+to say, so an empty form takes no room for errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.dom import DOMNode
+from textual.widgets import Static
+
+from workshop_tui.domain.errors import Invalid
+from workshop_tui.ui.text import plain
+
+
+def without_field(exc: Invalid) -> str:
+    """The message without the 'field: ' the error starts with (it is shown beside the field)."""
+    return str(exc).removeprefix(f"{exc.field}: ") if exc.field else str(exc)
+
+
+def route(field: str | None, routes: Mapping[str, str], fallback: str) -> str:
+    """The error widget for `field`: the route of the field itself or of its nearest parent
+    ('config.entries' goes to 'config' unless 'config.entries' has its own), else `fallback`."""
+    name = field or ""
+    while name:
+        if name in routes:
+            return routes[name]
+        name = name.rpartition(".")[0]
+    return fallback
+
+
+def show_invalid(form: DOMNode, exc: Invalid, routes: Mapping[str, str], fallback: str) -> str:
+    """Clear every error line of `routes` (and `fallback`), then put `exc` beside its field.
+    Returns the id of the line used, so the caller may focus the field."""
+    clear_errors(form, [*routes.values(), fallback])
+    target = route(exc.field, routes, fallback)
+    set_error(form, target, without_field(exc) if target != fallback else str(exc))
+    return target
+
+
+def set_error(form: DOMNode, error_id: str, text: str) -> None:
+    """Show `text` (literally) on the error line `error_id`, or hide the line when it is empty."""
+    line = form.query_one(f"#{error_id}", Static)
+    line.update(plain(text))
+    line.display = bool(text)
+
+
+def clear_errors(form: DOMNode, ids: list[str]) -> None:
+    for error_id in dict.fromkeys(ids):
+        set_error(form, error_id, "")
