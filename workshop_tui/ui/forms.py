@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from textual.dom import DOMNode
-from textual.widgets import Static
+from textual.widget import Widget
+from textual.widgets import Select, Static
 
+from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Invalid
 from workshop_tui.ui.text import plain
 
@@ -49,3 +51,17 @@ def set_error(form: DOMNode, error_id: str, text: str) -> None:
 def clear_errors(form: DOMNode, ids: list[str]) -> None:
     for error_id in dict.fromkeys(ids):
         set_error(form, error_id, "")
+
+
+def visibility_field(current: Visibility, may_share: bool, note: str = "private") -> Widget:
+    """A choice of visibility for those who may share; for everyone else, a note that it stays private."""
+    if not may_share:
+        return Static(plain(note), id="visibility", classes="muted")
+    return Select([(v.value, v) for v in Visibility], value=current, allow_blank=False, id="visibility")
+
+
+def chosen_visibility(form: DOMNode) -> Visibility:
+    """What the `visibility_field` of `form` says."""
+    field = form.query_one("#visibility")
+    return Visibility(field.value) if isinstance(field, Select) and field.value is not Select.NULL \
+        else Visibility.PRIVATE

@@ -68,7 +68,7 @@ class PromptsScreen(PlaceScreen):
         yield Static("", id="prompts-status")
 
     def on_mount(self) -> None:
-        self.query_one("#prompts-table", DataTable).add_columns("Title", "Tags", "Visibility")
+        self.query_one("#prompts-table", DataTable).add_columns("Visibility", "Title", "Tags")
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -121,8 +121,8 @@ class PromptsScreen(PlaceScreen):
         self.shown = {str(p.id): p for p in shown}
         table.clear()
         for prompt in shown:
-            table.add_row(cell(prompt.title), cell(", ".join(prompt.tags)),
-                          cell(prompt.visibility.value, BADGE_STYLE[prompt.visibility]), key=str(prompt.id))
+            table.add_row(cell(prompt.visibility.value, BADGE_STYLE[prompt.visibility]), cell(prompt.title),
+                          cell(", ".join(prompt.tags)), key=str(prompt.id))
         if current is not None and str(current) in self.shown:
             table.move_cursor(row=table.get_row_index(str(current)))
         filtered = "" if len(shown) == len(self.prompts) else f" ({len(shown)} shown)"

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from workshop_tui.domain.enums import Visibility
@@ -23,7 +23,14 @@ from workshop_tui.domain.errors import Conflict, Invalid, NotAuthenticated, Serv
 from workshop_tui.domain.models import Prompt
 from workshop_tui.domain.templates import BUILTIN_VARIABLES, TemplateVariable, find_variables
 from workshop_tui.services.prompts import clean_tags, variables_of
-from workshop_tui.ui.forms import clear_errors, set_error, show_invalid, without_field
+from workshop_tui.ui.forms import (
+    chosen_visibility,
+    clear_errors,
+    set_error,
+    show_invalid,
+    visibility_field,
+    without_field,
+)
 from workshop_tui.ui.prompt_samples import preview
 from workshop_tui.ui.screens.modals.prompt_variable import VariableModal, describe_variable
 from workshop_tui.ui.text import plain
@@ -59,45 +66,47 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
 
     def compose(self) -> ComposeResult:
         prompt = self._prompt
-        with VerticalScroll(id="dialog"):
+        with Vertical(id="dialog"):
             yield Static(plain(f"Edit “{prompt.title}”" if prompt else "New prompt"), id="heading")
-            yield Label("Title")
-            yield Input(prompt.title if prompt else "", id="title", max_length=200, compact=True)
-            yield Static("", id="title-error", classes="error")
-            yield Label("Description (optional)")
-            yield Input(prompt.description if prompt else "", id="description", compact=True)
-            yield Static("", id="description-error", classes="error")
-            with Horizontal(id="tags-row"):
-                with Vertical():
-                    yield Label("Tags, separated by commas")
-                    yield Input(", ".join(prompt.tags) if prompt else "", id="tags", compact=True)
-                with Vertical(id="visibility-box"):
-                    yield Label("Visibility")
-                    yield self._visibility(prompt.visibility if prompt else Visibility.PRIVATE)
-            yield Static("", id="tags-error", classes="error")
-            yield Static("", id="visibility-error", classes="error")
-            yield Label(f"Template: {{{{name}}}} for a variable; built in: {', '.join(BUILTIN_VARIABLES)}")
-            yield TextArea(prompt.template if prompt else "", id="template", soft_wrap=True)
-            yield Static("", id="template-error", classes="error")
-            yield Label("Variables")
-            yield OptionList(id="variables")
-            with Horizontal(classes="row-buttons"):
-                yield Button("Add", id="add-variable", compact=True)
-                yield Button("Edit", id="edit-variable", compact=True)
-                yield Button("Remove", id="remove-variable", compact=True)
-                yield Button("Declare from template", id="declare", compact=True)
-            yield Static("", id="variables-error", classes="error")
-            yield Label("Preview with sample values")
-            yield Static("", id="preview")
-            yield Static("", id="problem", classes="error")
+            with VerticalScroll(id="form"):
+                yield from self._fields(prompt)
             with Horizontal(id="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
 
-    def _visibility(self, current: Visibility) -> Select[Visibility] | Static:
-        if not self._may_share:
-            return Static("private (instructors share prompts with the class)", id="visibility", classes="muted")
-        return Select([(v.value, v) for v in Visibility], value=current, allow_blank=False, id="visibility")
+    def _fields(self, prompt: Prompt | None) -> ComposeResult:
+        yield Label("Title")
+        yield Input(prompt.title if prompt else "", id="title", max_length=200, compact=True)
+        yield Static("", id="title-error", classes="error")
+        yield Label("Description (optional)")
+        yield Input(prompt.description if prompt else "", id="description", compact=True)
+        yield Static("", id="description-error", classes="error")
+        with Horizontal(id="tags-row"):
+            with Vertical():
+                yield Label("Tags, separated by commas")
+                yield Input(", ".join(prompt.tags) if prompt else "", id="tags", compact=True)
+            with Vertical(id="visibility-box"):
+                yield Label("Visibility")
+                yield visibility_field(prompt.visibility if prompt else Visibility.PRIVATE, self._may_share,
+                                       "private; instructors share")
+        yield Static("", id="tags-error", classes="error")
+        yield Static("", id="visibility-error", classes="error")
+        yield Label(f"Template: {{{{name}}}} for a variable; built in: {', '.join(BUILTIN_VARIABLES)}. "
+                    "Beside it, the preview with sample values.")
+        with Horizontal(id="template-row"):
+            yield TextArea(prompt.template if prompt else "", id="template", soft_wrap=True)
+            with VerticalScroll(id="preview-box"):
+                yield Static("", id="preview")
+        yield Static("", id="template-error", classes="error")
+        yield Label("Variables")
+        yield OptionList(id="variables")
+        with Horizontal(classes="row-buttons"):
+            yield Button("Add", id="add-variable", compact=True)
+            yield Button("Edit", id="edit-variable", compact=True)
+            yield Button("Remove", id="remove-variable", compact=True)
+            yield Button("Declare from template", id="declare", compact=True)
+        yield Static("", id="variables-error", classes="error")
+        yield Static("", id="problem", classes="error")
 
     def on_mount(self) -> None:
         self._show_variables()
@@ -194,12 +203,11 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
     # -- saving -------------------------------------------------------------------------------------
 
     def draft(self) -> PromptDraft:
-        visibility = self.query_one("#visibility")
         return PromptDraft(
             title=self.query_one("#title", Input).value, template=self.query_one("#template", TextArea).text,
             description=self.query_one("#description", Input).value, tags=_split(self.query_one("#tags", Input).value),
             variables=list(self.variables),
-            visibility=visibility.value if isinstance(visibility, Select) else Visibility.PRIVATE)
+            visibility=chosen_visibility(self))
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
