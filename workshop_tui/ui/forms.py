@@ -46,6 +46,8 @@ def set_error(form: DOMNode, error_id: str, text: str) -> None:
     line = form.query_one(f"#{error_id}", Static)
     line.update(plain(text))
     line.display = bool(text)
+    if text:
+        line.call_after_refresh(line.scroll_visible, animate=False)
 
 
 def clear_errors(form: DOMNode, ids: list[str]) -> None:

@@ -23,7 +23,7 @@ async def open_at(resource_class: ChatClass, username: str) -> WorkshopApp:
 async def go(pilot, place: str, ready: str) -> None:  # type: ignore[no-untyped-def]
     """Once signed in, open `place` and wait for its load worker to finish."""
     app = pilot.app
-    await until(pilot, lambda: app.current_mode == "chat", "the places")
+    await until(pilot, lambda: app.user is not None and app.current_mode != "entry", "the places")
     await app.go(place)
     await until(pilot, lambda: app.current_mode == place and bool(app.screen.query(ready))
                 and not any(w.group.endswith("-load") and not w.is_finished for w in app.workers), place)
@@ -32,3 +32,9 @@ async def go(pilot, place: str, ready: str) -> None:  # type: ignore[no-untyped-
 def footer(app: WorkshopApp) -> str:
     """The footer line: the keys this screen offers now."""
     return screen_text(app).rstrip("\n").splitlines()[-1]
+
+
+async def keys_offered(pilot) -> str:  # type: ignore[no-untyped-def]
+    """The footer line, once the footer has drawn its keys."""
+    await until(pilot, lambda: "Quit" in footer(pilot.app), "the footer's keys")
+    return footer(pilot.app)

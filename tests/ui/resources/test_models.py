@@ -11,7 +11,7 @@ from workshop_tui.testing.fake_ollama import FakeOllama
 
 from ..chat_support import ChatClass
 from ..support import screen_text, type_into, until, until_shown
-from .places import HOSTILE, SIZE, footer, go, open_at
+from .places import HOSTILE, SIZE, go, keys_offered, open_at
 
 PULLED = "qwen2.5:0.5b"  # in the fake's library, not installed
 
@@ -81,7 +81,7 @@ async def test_an_attendee_reads_details_and_loaded_models_but_manages_nothing(
         assert "[bold]x[/bold] [@click=app.quit]q[/]" in text and "\x1b" not in text and "52;c;" not in text
         assert re.search(r"llama3\.2:1b +1\.3 GB +for [45] min", text)  # loaded, with its memory and expiry
         assert "Host" not in text and fake.url not in text  # hosts are health details, for staff
-        keys = footer(app)
+        keys = await keys_offered(pilot)
         assert "Refresh" in keys and not any(word in keys for word in ("Pull", "Delete", "Unload", "Sync"))
         await pilot.press("p", "d", "u", "e", "s")  # hidden, and inert
         assert "Pull a model" not in screen_text(app) and app.is_running

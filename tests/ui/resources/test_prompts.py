@@ -7,7 +7,7 @@ from workshop_tui.ui.widgets.composer import Composer
 
 from ..chat_support import ChatClass
 from ..support import screen_text, type_into, until, until_shown
-from .places import SIZE, footer, go, open_at
+from .places import SIZE, go, keys_offered, open_at
 
 TITLE = "Recipe [bold]helper[/bold] [@click=app.quit]q[/]"
 TEMPLATE = "Suggest a {{dish}} for {{people}} people.\nKeep [@click=app.quit]this[/] as typed."
@@ -106,4 +106,4 @@ async def test_search_and_tag_filter_narrow_the_list(resource_class: ChatClass) 
         await type_into(pilot, "#prompt-search", "sentences")  # in the class prompt's template only
         await until_shown(pilot, "2 prompt(s) (1 shown)")
         assert "Explain like I'm new" in screen_text(app) and "Haiku" not in screen_text(app)
-        assert "Edit" not in footer(app)  # the instructor's prompt: used, not changed
+        assert "Edit" not in await keys_offered(pilot)  # the instructor's prompt: used, not changed

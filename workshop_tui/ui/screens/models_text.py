@@ -20,7 +20,7 @@ def status(model: ModelInfo, usable: bool) -> str:
         return "disabled"
     if not model.hosts:
         return "not served"
-    return "yours" if usable else "not granted"
+    return "usable" if usable else "not granted"
 
 
 def model_row(model: ModelInfo, usable: bool, show_host: bool) -> tuple[str, ...]:

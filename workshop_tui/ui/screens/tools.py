@@ -67,7 +67,7 @@ class ToolsScreen(PlaceScreen):
         yield Static("", id="tools-status")
 
     def on_mount(self) -> None:
-        self.query_one("#tools-table", DataTable).add_columns("Tool", "Kind", "Description", "Visibility")
+        self.query_one("#tools-table", DataTable).add_columns("Tool", "Kind", "Visibility", "Description")
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -105,8 +105,8 @@ class ToolsScreen(PlaceScreen):
         table.clear()
         for tool in tools:
             state = tool.visibility.value if tool.enabled else f"{tool.visibility.value}, disabled"
-            table.add_row(cell(tool.name), cell(KINDS[tool.kind].title), cell(tool.description),
-                          cell(state, "" if tool.enabled else "dim"), key=str(tool.id))
+            table.add_row(cell(tool.name), cell(KINDS[tool.kind].title), cell(state, "" if tool.enabled else "dim"),
+                          cell(tool.description), key=str(tool.id))
         if wanted is not None and str(wanted) in self.tools:
             table.move_cursor(row=table.get_row_index(str(wanted)))
         self._show(self.current())

@@ -91,12 +91,17 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
                                        "private; instructors share")
         yield Static("", id="tags-error", classes="error")
         yield Static("", id="visibility-error", classes="error")
-        yield Label(f"Template: {{{{name}}}} for a variable; built in: {', '.join(BUILTIN_VARIABLES)}. "
-                    "Beside it, the preview with sample values.")
         with Horizontal(id="template-row"):
-            yield TextArea(prompt.template if prompt else "", id="template", soft_wrap=True)
-            with VerticalScroll(id="preview-box"):
-                yield Static("", id="preview")
+            with Vertical(id="template-box"):
+                yield Label("Template: {{name}} marks a variable")
+                yield TextArea(prompt.template if prompt else "", id="template", soft_wrap=True)
+            with Vertical(id="preview-box"):
+                yield Label("Preview with sample values")
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static("", id="preview")
+        with Horizontal(id="template-actions"):
+            yield Static(f"Built in: {', '.join(f'{{{{{n}}}}}' for n in BUILTIN_VARIABLES)}", classes="hint")
+            yield Button("Declare the variables it uses", id="declare", compact=True)
         yield Static("", id="template-error", classes="error")
         yield Label("Variables")
         yield OptionList(id="variables")
@@ -104,11 +109,11 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
             yield Button("Add", id="add-variable", compact=True)
             yield Button("Edit", id="edit-variable", compact=True)
             yield Button("Remove", id="remove-variable", compact=True)
-            yield Button("Declare from template", id="declare", compact=True)
         yield Static("", id="variables-error", classes="error")
         yield Static("", id="problem", classes="error")
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
         self._show_variables()
         self._preview()
 

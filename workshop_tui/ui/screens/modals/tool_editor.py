@@ -99,6 +99,9 @@ class ToolEditorModal(ModalScreen[Tool | None]):
             yield self._config_form(tool.config if tool else {})
         yield Static("", id="problem", classes="error")
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
+
     def _config_form(self, values: dict[str, Any]) -> SchemaForm:
         databases = [(f"{db.name} ({db.embedding_model})", db.id) for db in self._vector_dbs]
         return SchemaForm(KINDS[self.kind].config_schema, values, path="config",
