@@ -5,15 +5,18 @@ to say, so an empty form takes no room for errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Select, Static
 
 from workshop_tui.domain.enums import Visibility
-from workshop_tui.domain.errors import Invalid
+from workshop_tui.domain.errors import Conflict, Invalid, NotAuthenticated, ServiceError
 from workshop_tui.ui.text import plain
+
+T = TypeVar("T")
 
 
 def without_field(exc: Invalid) -> str:
@@ -67,3 +70,21 @@ def chosen_visibility(form: DOMNode) -> Visibility:
     field = form.query_one("#visibility")
     return Visibility(field.value) if isinstance(field, Select) and field.value is not Select.NULL \
         else Visibility.PRIVATE
+
+
+async def submit(form: DOMNode, work: Awaitable[T], *, on_invalid: Callable[[Invalid], object],
+                 conflict: str, problem: str = "problem") -> T | None:
+    """Await a form's save: an `Invalid` goes to `on_invalid` (beside its field), a `Conflict` (a
+    name taken) to the error line `conflict`, any other refusal to `problem`; a session the services
+    no longer honour is signed out. Returns what was saved, or None."""
+    try:
+        return await work
+    except Invalid as exc:
+        on_invalid(exc)
+    except Conflict as exc:
+        set_error(form, conflict, str(exc))
+    except NotAuthenticated as exc:
+        form.app.request_sign_out(str(exc))  # type: ignore[attr-defined]
+    except ServiceError as exc:
+        set_error(form, problem, str(exc))
+    return None

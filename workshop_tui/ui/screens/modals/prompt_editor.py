@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from workshop_tui.domain.enums import Visibility
-from workshop_tui.domain.errors import Conflict, Invalid, NotAuthenticated, ServiceError
+from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Prompt
 from workshop_tui.domain.templates import BUILTIN_VARIABLES, TemplateVariable, find_variables
 from workshop_tui.services.prompts import clean_tags, variables_of
@@ -28,10 +26,12 @@ from workshop_tui.ui.forms import (
     clear_errors,
     set_error,
     show_invalid,
+    submit,
     visibility_field,
     without_field,
 )
 from workshop_tui.ui.prompt_samples import preview
+from workshop_tui.ui.screens.modals.editor import EditorModal
 from workshop_tui.ui.screens.modals.prompt_variable import VariableModal, describe_variable
 from workshop_tui.ui.text import plain
 
@@ -51,10 +51,9 @@ class PromptDraft:
 Save = Callable[[PromptDraft], Awaitable[Prompt]]
 
 
-class PromptEditorModal(ModalScreen[Prompt | None]):
+class PromptEditorModal(EditorModal[Prompt]):
     CSS_PATH = "prompt_editor.tcss"
     AUTO_FOCUS = "#title"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel"), Binding("ctrl+s", "save", "Save", id="save")]
 
     def __init__(self, save: Save, prompt: Prompt | None = None, *, may_share: bool, user_name: str) -> None:
         super().__init__()
@@ -64,17 +63,11 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
         self._user_name = user_name
         self.variables: list[TemplateVariable] = variables_of(prompt) if prompt else []
 
-    def compose(self) -> ComposeResult:
-        prompt = self._prompt
-        with Vertical(id="dialog"):
-            yield Static(plain(f"Edit “{prompt.title}”" if prompt else "New prompt"), id="heading")
-            with VerticalScroll(id="form"):
-                yield from self._fields(prompt)
-            with Horizontal(id="buttons"):
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
+    def heading(self) -> str:
+        return f"Edit “{self._prompt.title}”" if self._prompt else "New prompt"
 
-    def _fields(self, prompt: Prompt | None) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
+        prompt = self._prompt
         yield Label("Title")
         yield Input(prompt.title if prompt else "", id="title", max_length=200, compact=True)
         yield Static("", id="title-error", classes="error")
@@ -113,7 +106,6 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
         yield Static("", id="problem", classes="error")
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
         self._show_variables()
         self._preview()
 
@@ -214,34 +206,20 @@ class PromptEditorModal(ModalScreen[Prompt | None]):
             variables=list(self.variables),
             visibility=chosen_visibility(self))
 
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         self._save(self.draft())
 
     @work(group="prompt-save", exclusive=True, exit_on_error=False)
     async def _save(self, draft: PromptDraft) -> None:
-        errors = [f"{name}-error" for name in FIELDS]
-        clear_errors(self, [*errors, "problem"])
-        try:
-            saved = await self._save_draft(draft)
-        except Invalid as exc:
-            routes = {name: f"{name}-error" for name in FIELDS} | {v.name: "variables-error" for v in self.variables}
-            show_invalid(self, exc, routes, "template-error" if exc.field is None else "problem")
-            return
-        except Conflict as exc:
-            set_error(self, "title-error", str(exc))
-            return
-        except NotAuthenticated as exc:
-            self.app.request_sign_out(str(exc))  # type: ignore[attr-defined]
-            return
-        except ServiceError as exc:
-            set_error(self, "problem", str(exc))
-            return
-        self.dismiss(saved)
+        clear_errors(self, [*(f"{name}-error" for name in FIELDS), "problem"])
+        routes = {name: f"{name}-error" for name in FIELDS} | {v.name: "variables-error" for v in self.variables}
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        def beside(exc: Invalid) -> None:  # an undeclared placeholder names no field: it is the template's
+            show_invalid(self, exc, routes, "template-error" if exc.field is None else "problem")
+
+        saved = await submit(self, self._save_draft(draft), on_invalid=beside, conflict="title-error")
+        if saved is not None:
+            self.dismiss(saved)
 
 
 def _split(text: str) -> list[str]:

@@ -11,13 +11,11 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Select, Static, Switch
 
 from workshop_tui.domain.enums import ToolKind, Visibility
-from workshop_tui.domain.errors import Conflict, Invalid, NotAuthenticated, ServiceError
+from workshop_tui.domain.errors import Invalid
 from workshop_tui.domain.models import Tool, VectorDb
 from workshop_tui.services.tool_resources import check_tool_fields
 from workshop_tui.services.tools.kinds import KINDS
@@ -26,9 +24,11 @@ from workshop_tui.ui.forms import (
     clear_errors,
     set_error,
     show_invalid,
+    submit,
     visibility_field,
     without_field,
 )
+from workshop_tui.ui.screens.modals.editor import EditorModal
 from workshop_tui.ui.text import plain
 from workshop_tui.ui.widgets.schema_form import SchemaForm
 
@@ -48,9 +48,8 @@ class ToolDraft:
 Save = Callable[[ToolDraft], Awaitable[Tool]]
 
 
-class ToolEditorModal(ModalScreen[Tool | None]):
+class ToolEditorModal(EditorModal[Tool]):
     CSS_PATH = "tool_editor.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel"), Binding("ctrl+s", "save", "Save", id="save")]
 
     def __init__(self, save: Save, tool: Tool | None = None, *, vector_dbs: Sequence[VectorDb] = (),
                  may_share: bool) -> None:
@@ -62,18 +61,11 @@ class ToolEditorModal(ModalScreen[Tool | None]):
         self.kind = tool.kind if tool else ToolKind.CALCULATOR
         self.AUTO_FOCUS = "#description" if tool else "#kind"
 
+    def heading(self) -> str:
+        return f"Change the tool {self._tool.name}" if self._tool else "New tool"
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         tool = self._tool
-        with Vertical(id="dialog"):
-            yield Static(plain(f"Change the tool {tool.name}" if tool else "New tool"), id="heading")
-            with VerticalScroll(id="form"):
-                yield from self._fields(tool)
-            with Horizontal(id="buttons"):
-                yield Button("Save", id="save", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    def _fields(self, tool: Tool | None) -> ComposeResult:
         yield Label("Kind (the vetted code it runs)")
         yield Select([(plain(f"{spec.title}: {spec.description}"), kind) for kind, spec in KINDS.items()],
                      value=self.kind, allow_blank=False, id="kind", disabled=tool is not None)
@@ -98,9 +90,6 @@ class ToolEditorModal(ModalScreen[Tool | None]):
         with Vertical(id="config-box"):
             yield self._config_form(tool.config if tool else {})
         yield Static("", id="problem", classes="error")
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self.query_one("#form").scroll_home, animate=False)
 
     def _config_form(self, values: dict[str, Any]) -> SchemaForm:
         databases = [(f"{db.name} ({db.embedding_model})", db.id) for db in self._vector_dbs]
@@ -134,7 +123,6 @@ class ToolEditorModal(ModalScreen[Tool | None]):
                          description=self.query_one("#description", Input).value, config=config,
                          visibility=chosen_visibility(self), enabled=enabled.first().value if enabled else True)
 
-    @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         draft = self.draft()
         if draft is not None:
@@ -145,25 +133,14 @@ class ToolEditorModal(ModalScreen[Tool | None]):
         form = self.query_one(SchemaForm)
         clear_errors(self, [*(f"{name}-error" for name in FIELDS), "problem"])
         form.clear()
-        try:
-            saved = await self._save_draft(draft)
-        except Invalid as exc:
+
+        def beside(exc: Invalid) -> None:
             if form.owns(exc):
                 form.show(exc)
             else:
                 show_invalid(self, exc, {name: f"{name}-error" for name in FIELDS}, "problem")
-            return
-        except Conflict as exc:
-            set_error(self, "name-error", str(exc))
-            return
-        except NotAuthenticated as exc:
-            self.app.request_sign_out(str(exc))  # type: ignore[attr-defined]
-            return
-        except ServiceError as exc:
-            set_error(self, "problem", str(exc))
-            return
-        self.dismiss(saved)
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        saved = await submit(self, self._save_draft(draft), on_invalid=beside, conflict="name-error")
+        if saved is not None:
+            self.dismiss(saved)
+

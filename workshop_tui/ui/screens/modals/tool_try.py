@@ -51,6 +51,7 @@ class TryToolModal(ModalScreen[None]):
     TryToolModal #buttons Button { margin-right: 2; }
     """
     BINDINGS = [Binding("escape", "close", "Close", id="close"), Binding("ctrl+r", "run", "Run", id="run")]
+    AUTO_FOCUS = "SchemaForm Input, SchemaForm Select, #run"
 
     def __init__(self, tool: Tool, run: Run) -> None:
         super().__init__()
