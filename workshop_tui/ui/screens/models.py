@@ -184,10 +184,14 @@ class ModelsScreen(PlaceScreen):
             app.request_sign_out(str(exc))
             return
         except ServiceError as exc:
-            self._details(f"{catalogue_text(self.models[name])}\n\nOllama's description is not available: {exc}")
+            details = exc
+        model = self.models.get(name)
+        if model is None or name != self._current_name():  # the cursor moved on, or the table changed
             return
-        if name == self._current_name():
-            self._details(details_text(self.models[name], details))
+        if isinstance(details, ServiceError):
+            self._details(f"{catalogue_text(model)}\n\nOllama's description is not available: {details}")
+        else:
+            self._details(details_text(model, details))
 
     # -- admin actions ------------------------------------------------------------------------------
 

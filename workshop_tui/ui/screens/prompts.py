@@ -158,9 +158,8 @@ class PromptsScreen(PlaceScreen):
         self.action_use()
 
     def _show(self, prompt: Prompt | None) -> None:
+        self.query_one("#prompt-view").display = prompt is not None
         if prompt is None:
-            for part in ("heading", "meta", "template", "preview"):
-                self.query_one(f"#prompt-{part}", Static).update("")
             return
         variables = [describe_variable(v) for v in variables_of(prompt)]
         meta = [f"{prompt.visibility.value} · tags: {', '.join(prompt.tags) or 'none'}"]

@@ -130,8 +130,10 @@ class ToolsScreen(PlaceScreen):
         self.action_try()
 
     def _show(self, tool: Tool | None) -> None:
-        self.query_one("#tool-heading", Static).update(plain(tool.name if tool else ""))
-        self.query_one("#tool-text", Static).update(plain(describe_tool(tool) if tool else ""))
+        self.query_one("#tool-view").display = tool is not None
+        if tool is not None:
+            self.query_one("#tool-heading", Static).update(plain(tool.name))
+            self.query_one("#tool-text", Static).update(plain(describe_tool(tool)))
 
     def action_try(self) -> None:
         tool = self.current()
