@@ -16,6 +16,7 @@ from .access_registry import expect_kind, expect_model, expect_new, expect_owned
 from .access_resources import (
     MODELS,
     OWNED,
+    TOOLS,
     VISIBILITIES,
     VISIBILITY_CHANGES,
     Case,
@@ -97,6 +98,12 @@ async def share_tool(world: World, actor: Actor, case: Case) -> Any:
     return await world.stack.tools.update(actor, case.target.id, visibility=case.visibility)
 
 
+@register("tools.try_tool", "tool", TOOLS, tool, on_target(Action.USE))
+async def try_tool(world: World, actor: Actor, case: Case) -> Any:
+    outcome = await world.stack.tools.try_tool(actor, case.target.id, {"expression": "6 * 7"})
+    assert outcome.ok and outcome.content == "42"
+
+
 @register("tools.delete", "tool", OWNED, tool, on_target(Action.DELETE))
 async def delete_tool(world: World, actor: Actor, case: Case) -> Any:
     return await world.stack.tools.delete(actor, case.target.id)
@@ -133,6 +140,19 @@ async def list_models(world: World, actor: Actor, case: Case) -> Any:
 async def model_details(world: World, actor: Actor, case: Case) -> Any:
     assert case.model is not None
     return await world.stack.catalog.details(actor, case.model.name)
+
+
+async def a_loaded_model(world: World, actor: Actor, variant: str) -> Case:
+    world.stack.fake.registry.touch(GRANTED_MODEL, "5m")
+    return Case()
+
+
+@register("catalog.running", "model", ("kind",), a_loaded_model, lambda actor, case: actor.active)
+async def running_models(world: World, actor: Actor, case: Case) -> Any:
+    loaded = await world.stack.catalog.running(actor)
+    shows_hosts = expect_kind(actor, Action.READ, Kind.HEALTH)  # the hosts' addresses are health details
+    assert loaded and all((m.host is not None) == shows_hosts for m in loaded)
+    return loaded
 
 
 @register("catalog.sync", "model", ("kind",), kind_only, manages_models)

@@ -88,7 +88,8 @@ def build_stack(ctx: ServiceContext, quotas: QuotaService, fake: FakeOllama, sto
         return Grounding(prompt=retrieval.prompt, citations=list(retrieval.citation_dicts()))
 
     chat = ChatService(ctx, gateway, quotas, retriever=ground, search=knowledge.search.search_function)
-    return Stack(fake, store, gateway, knowledge, chat, CatalogService(ctx, gateway), ToolService(ctx))
+    return Stack(fake, store, gateway, knowledge, chat, CatalogService(ctx, gateway),
+                 ToolService(ctx, search=knowledge.search.search_function))
 
 
 @dataclass

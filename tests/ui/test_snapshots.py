@@ -89,7 +89,7 @@ def test_chat_with_a_cited_answer(snap_compare: Any, data_dir: Path, theme: str)
 def test_a_place_not_built_yet(snap_compare: Any, data_dir: Path, theme: str) -> None:
     async def run_before(pilot: Any) -> None:
         await sign_in(pilot, "ines")
-        await pilot.app.go("models")
+        await pilot.app.go("health")
         await settle(pilot, theme)
 
     assert snap_compare(make_app(data_dir), terminal_size=SIZE, run_before=run_before)

@@ -72,6 +72,19 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class LoadedModel:
+    """A model an Ollama host holds in memory now, and until when. `host` is left out for those who
+    may not read the hosts' addresses."""
+
+    name: str
+    size_bytes: int = 0
+    vram_bytes: int = 0
+    expires_at: datetime | None = None
+    context_length: int | None = None
+    host: str | None = None
+
+
+@dataclass(frozen=True)
 class Prompt:
     id: int
     title: str

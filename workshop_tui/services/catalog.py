@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from workshop_tui.config.logging import get_logger
-from workshop_tui.domain.errors import NotFound, Unavailable
-from workshop_tui.domain.models import ModelInfo
-from workshop_tui.ollama import ModelDetails, ModelEntry, OllamaError, PullProgress
+from workshop_tui.domain.errors import Forbidden, NotFound, Unavailable
+from workshop_tui.domain.models import LoadedModel, ModelInfo
+from workshop_tui.ollama import ModelDetails, ModelEntry, OllamaError, PullProgress, RunningModel
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
@@ -24,6 +24,7 @@ from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.models import ModelRepository
 
 log = get_logger(__name__)
+PS_TIMEOUT_S = 5.0
 
 
 class CatalogService:
@@ -67,6 +68,32 @@ class CatalogService:
             return await self.gateway.pool.clients[hosts[0]].show(name)
         except OllamaError as exc:
             raise Unavailable(str(exc)) from exc
+
+    async def running(self, actor: Actor) -> list[LoadedModel]:
+        """The models the hosts hold in memory now, with their memory use and expiry, for every
+        active account; the host's address only for those who may read the health report's details.
+        Raises Unavailable when no host answers, so a screen can say Ollama is down."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+        authorize(actor, Action.READ, ModelInfo(id=0, name="*"))
+        try:
+            authorize(actor, Action.READ, Kind.HEALTH)
+            shows_hosts = True
+        except Forbidden:
+            shows_hosts = False
+        pool = self.gateway.pool
+        answers = await asyncio.gather(*(self._ps(url) for url in pool.urls if pool.is_up(url)))
+        if not any(answer is not None for answer in answers):
+            raise Unavailable("no Ollama host answers")
+        return sorted((_loaded(model, url if shows_hosts else None) for url, models in filter(None, answers)
+                       for model in models), key=lambda m: (m.name, m.host or ""))
+
+    async def _ps(self, url: str) -> tuple[str, list[RunningModel]] | None:
+        try:
+            async with asyncio.timeout(PS_TIMEOUT_S):
+                return url, await self.gateway.pool.clients[url].ps()
+        except (OllamaError, TimeoutError):
+            return None
 
     async def sync(self, actor: Actor) -> list[ModelInfo]:
         """Bring the catalogue in line with the hosts. Models no host serves keep their row (and
@@ -178,3 +205,12 @@ class CatalogService:
         for url in self.gateway.pool.hosts_for(name):
             await self.gateway.pool.clients[url].unload(name)
         await self._audit(actor, "model.unload", name)
+
+
+def _loaded(model: RunningModel, host: str | None) -> LoadedModel:
+    try:
+        expires = datetime.fromisoformat(model.expires_at) if model.expires_at else None
+    except ValueError:
+        expires = None
+    return LoadedModel(name=model.name, size_bytes=model.size, vram_bytes=model.size_vram, expires_at=expires,
+                       context_length=model.context_length, host=host)

@@ -8,6 +8,7 @@ is a per-user grant (see `access.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,8 @@ from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.knowledge_access import load
 from workshop_tui.services.tools import schema
-from workshop_tui.services.tools.kinds import spec_for
+from workshop_tui.services.tools.kinds import SearchFunction, ToolRuntime, spec_for
+from workshop_tui.services.tools.runner import ToolOutcome, run_tool_call
 from workshop_tui.storage.repositories.audit import AuditRepository
 from workshop_tui.storage.repositories.tools import ToolRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
@@ -29,6 +31,7 @@ from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 # Models call tools by name, and Ollama passes the name to the model as a function name.
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 MAX_DESCRIPTION = 500
+SearchBinder = Callable[[Actor], SearchFunction]  # a vector search bound to the acting user
 
 
 def check_tool_fields(name: str, kind: ToolKind | str, config: dict[str, Any]) -> ToolKind:
@@ -47,8 +50,9 @@ async def check_config_ids(session: AsyncSession, actor: Actor, kind: ToolKind, 
 
 
 class ToolService:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, *, search: SearchBinder | None = None) -> None:
         self.ctx = ctx
+        self.search = search
 
     async def list(self, actor: Actor, *, usable_only: bool = False) -> list[Tool]:
         """Tools the actor can see; with `usable_only`, only the enabled ones they may call now
@@ -66,6 +70,18 @@ class ToolService:
             tool = await _existing(ToolRepository(session), tool_id)
         authorize(actor, Action.READ, tool)
         return tool
+
+    async def try_tool(self, actor: Actor, tool_id: int, arguments: dict[str, Any]) -> ToolOutcome:
+        """Run the tool once with `arguments`, as a model's call would run in a chat: for whoever may
+        use it now. Arguments it refuses (bad type, too large, an unknown unit) come back as a result
+        that is not ok, with the reason, exactly as the model would read it."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            tool = await _existing(ToolRepository(session), tool_id)
+        authorize(actor, Action.USE, tool)
+        runtime = ToolRuntime(search=self.search(actor) if self.search else None)
+        return await run_tool_call(actor, {tool.name: tool}, tool.name, arguments, runtime,
+                                   self.ctx.settings.ollama.tool_timeout_s)
 
     async def create(self, actor: Actor, name: str, kind: ToolKind | str, *, description: str = "",
                      config: dict[str, Any] | None = None, visibility: Visibility = Visibility.PRIVATE) -> Tool:

@@ -73,7 +73,7 @@ class Workshop:
         workshop = cls(settings=settings, ctx=ctx, gateway=gateway, store=store, chat=chat,
                        catalog=CatalogService(ctx, gateway), health=HealthService(ctx, gateway, store),
                        accounts=AccountService(ctx), approvals=ApprovalService(ctx), quotas=quotas,
-                       knowledge=knowledge, tools=ToolService(ctx))
+                       knowledge=knowledge, tools=ToolService(ctx, search=knowledge.search.search_function))
         if run_jobs:
             repaired = await interrupt_unfinished_replies(db)
             if repaired:

@@ -209,6 +209,16 @@ class WorkshopApp(App[None]):
         """Open a sidebar place from a screen's handler, as the app's own work (see request_sign_out)."""
         self.run_worker(self.go(key), group="navigate", exit_on_error=False)
 
+    def request_chat_with(self, text: str) -> None:
+        """Open Chat with `text` in the composer of a new conversation, from any screen's handler."""
+        self.run_worker(self._chat_with(text), group="navigate", exit_on_error=False)
+
+    async def _chat_with(self, text: str) -> None:
+        await self.go("chat")
+        start_with = getattr(self.screen, "start_with", None)
+        if self.current_mode == "chat" and start_with is not None:
+            start_with(text)
+
     async def sign_out(self, reason: str | None = None) -> None:
         """End the session: back to an empty sign-in form, saying why when there is a reason.
         Call it from the app's own work only (screens use `request_sign_out`)."""

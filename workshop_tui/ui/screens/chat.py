@@ -133,6 +133,14 @@ class ChatScreen(PlaceScreen):
         self._status("Write a message to start a conversation.")
         self.query_one(Composer).focus()
 
+    def start_with(self, text: str) -> None:
+        """A new conversation with `text` in the composer, ready to send (a prompt's "Use in chat");
+        while a reply is being written, the text waits in the composer of the open conversation."""
+        if not self.query_one(ConversationView).is_streaming:
+            self.action_new_conversation()
+        self.query_one(Composer).set_text(text)
+        self.query_one(Composer).focus()
+
     @on(ConversationList.Chosen)
     def _conversation_chosen(self, event: ConversationList.Chosen) -> None:
         event.stop()
