@@ -99,3 +99,11 @@ async def test_usable_tools_follow_the_grants_as_they_are_now(world: ChatWorld) 
     async with world.ctx.db.transaction() as session:  # granted after the session signed in
         await UserRepository(session).set_tool_ids(world.student.id, [world.clock_tool_id])
     assert {t.name for t in await tools.list(world.student, usable_only=True)} == {"clock"}
+
+
+async def test_host_addresses_in_the_catalogue_are_for_staff_only(world: ChatWorld) -> None:
+    catalog = CatalogService(world.ctx, world.gateway)
+    instructor = await actor_for(world.ctx.db, 1)
+    assert {m.name: m.hosts for m in await catalog.list(instructor)}["llama3.2:1b"] == (world.fake.url,)
+    seen_by_student = await catalog.list(world.student)
+    assert seen_by_student and all(m.hosts == () and m.host is None for m in seen_by_student)

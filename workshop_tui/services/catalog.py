@@ -8,6 +8,7 @@ embedding models, the real dimension. Pull, delete and unload are admin-only and
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -45,11 +46,15 @@ class CatalogService:
             return (await find_model(session, name))[0]
 
     async def list(self, actor: Actor, *, usable_only: bool = False) -> list[ModelInfo]:
+        """The catalogue; the hosts that serve each model only for those who may read the health
+        report's details (host addresses are part of them)."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
             models = await ModelRepository(session).list()
         if usable_only:
-            return [m for m in models if m.enabled and actor.may_use_model(m)]
+            models = [m for m in models if m.enabled and actor.may_use_model(m)]
+        if not _reads_health_details(actor):
+            models = [dataclasses.replace(m, host=None, hosts=()) for m in models]
         return models
 
     async def details(self, actor: Actor, name: str) -> ModelDetails:
@@ -76,11 +81,7 @@ class CatalogService:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
         authorize(actor, Action.READ, ModelInfo(id=0, name="*"))
-        try:
-            authorize(actor, Action.READ, Kind.HEALTH)
-            shows_hosts = True
-        except Forbidden:
-            shows_hosts = False
+        shows_hosts = _reads_health_details(actor)
         pool = self.gateway.pool
         answers = await asyncio.gather(*(self._ps(url) for url in pool.urls if pool.is_up(url)))
         if not any(answer is not None for answer in answers):
@@ -214,3 +215,11 @@ def _loaded(model: RunningModel, host: str | None) -> LoadedModel:
         expires = None
     return LoadedModel(name=model.name, size_bytes=model.size, vram_bytes=model.size_vram, expires_at=expires,
                        context_length=model.context_length, host=host)
+
+
+def _reads_health_details(actor: Actor) -> bool:
+    try:
+        authorize(actor, Action.READ, Kind.HEALTH)
+    except Forbidden:
+        return False
+    return True
