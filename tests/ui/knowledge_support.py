@@ -27,7 +27,7 @@ def loading(app: WorkshopApp, *groups: str) -> bool:
 async def go(pilot: Pilot[None], place: str, *groups: str) -> None:
     """Open `place` once signed in, and wait until its lists are loaded."""
     app: WorkshopApp = pilot.app  # type: ignore[assignment]
-    await until(pilot, lambda: app.current_mode == "chat", "the first place")
+    await until(pilot, lambda: app.current_mode not in ("entry", "_default"), "the first place")
     await app.go(place)
     await until(pilot, lambda: app.current_mode == place and not loading(app, *groups), f"the {place} screen")
 

@@ -10,19 +10,18 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import DataTable, Static
 
 from workshop_tui.domain.models import Document
 from workshop_tui.services.access import Kind
 from workshop_tui.services.document_views import DocumentSummary
 from workshop_tui.ui.formatting import count_text, size_text
 from workshop_tui.ui.permissions import is_admin, may_change, may_create
-from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.document_detail import DocumentDetailModal
 from workshop_tui.ui.screens.modals.document_import import PasteModal
 from workshop_tui.ui.screens.modals.file_import import FileImportModal
+from workshop_tui.ui.screens.resource import ResourceScreen
 from workshop_tui.ui.service_calls import completed
 from workshop_tui.ui.text import plain, say
 
@@ -36,9 +35,11 @@ def type_name(content_type: str) -> str:
     return TYPES.get(content_type, content_type.rpartition("/")[2].removeprefix("x-"))
 
 
-class DocumentsScreen(PlaceScreen):
-    CSS_PATH = "documents.tcss"
+class DocumentsScreen(ResourceScreen):
+    CSS_PATH = ["resource.tcss", "documents.tcss"]
     AUTO_FOCUS = "#documents"
+    ACTIONS = (("paste", "Paste text"), ("upload", "From upload folder"), ("server_path", "From server path"),
+               ("open", "Open"), ("delete", "Delete"))
     BINDINGS = [
         Binding("p", "paste", "Paste text", id="documents.paste", tooltip="Import text you paste or type"),
         Binding("u", "upload", "Upload folder", id="documents.upload",
@@ -56,15 +57,7 @@ class DocumentsScreen(PlaceScreen):
         self._select_next: int | None = None  # a document just imported, to put the cursor on
 
     def compose_body(self) -> ComposeResult:
-        user = self.workshop_app.user
-        with Horizontal(id="actions"):
-            if may_create(user, Kind.DOCUMENT):
-                yield Button("Paste text", id="paste", compact=True)
-                yield Button("From upload folder", id="upload", compact=True)
-                if is_admin(user):
-                    yield Button("From server path", id="server-path", compact=True)
-            yield Button("Open", id="open", compact=True)
-            yield Button("Delete", id="delete", compact=True, variant="error")
+        yield from self.compose_actions()
         table: DataTable[Any] = DataTable(id="documents", cursor_type="row", zebra_stripes=True)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
@@ -72,6 +65,7 @@ class DocumentsScreen(PlaceScreen):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
+        self.sync_actions()
         self._load()
 
     def on_screen_resume(self) -> None:
@@ -100,7 +94,7 @@ class DocumentsScreen(PlaceScreen):
         if current in self.summaries:
             table.move_cursor(row=table.get_row_index(str(current)))
         self._status(self._summary_text())
-        self.refresh_bindings()
+        self.sync_actions()
 
     def _summary_text(self) -> str:
         if not self.summaries:
@@ -111,11 +105,8 @@ class DocumentsScreen(PlaceScreen):
                 "(counted here once it is embedded).")
 
     def selected_id(self) -> int | None:
-        table = self.query_one("#documents", DataTable)
-        if not self.summaries or table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        key = self.row_key(self.query_one("#documents", DataTable))
+        return int(key) if key is not None and self.summaries else None
 
     def selected(self) -> Document | None:
         chosen = self.summaries.get(self.selected_id() or -1)
@@ -128,7 +119,7 @@ class DocumentsScreen(PlaceScreen):
 
     @on(DataTable.RowHighlighted, "#documents")
     def _highlighted(self) -> None:
-        self.refresh_bindings()
+        self.sync_actions()
 
     @on(DataTable.RowSelected, "#documents")
     def _row_selected(self) -> None:
@@ -146,14 +137,6 @@ class DocumentsScreen(PlaceScreen):
         if action == "open":
             return self.selected() is not None
         return True
-
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        actions = {"paste": self.action_paste, "upload": self.action_upload, "server-path": self.action_server_path,
-                   "open": self.action_open, "delete": self.action_delete}
-        if event.button.id in actions:
-            event.stop()
-            actions[event.button.id]()
 
     # -- importing -----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 
 from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Invalid, NotAuthenticated, ServiceError
@@ -79,6 +79,14 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         """What is wrong with one field as it stands, or None."""
         return None
 
+    def hint(self, name: str) -> str:
+        """What the line beneath a field says while nothing is wrong with it."""
+        return self._hints[name]
+
+    def warns(self, name: str) -> bool:
+        """Whether that line is a warning (the field's value has consequences worth a second look)."""
+        return False
+
     async def save(self, values: dict[str, Any]) -> T | None:
         """Make the service call; return the result (None keeps the dialog open, saying why itself)."""
         raise NotImplementedError
@@ -92,8 +100,9 @@ class FormModal(ModalScreen[T | None], Generic[T]):
             self._say(problem or "")
             return
         hint = self.query_one(f"#hint-{name}", Static)
-        hint.update(plain(problem or self._hints[name]))
+        hint.update(plain(problem or self.hint(name)))
         hint.set_class(problem is not None, "problem")
+        hint.set_class(problem is None and self.warns(name), "warning")
         self.query_one(f"#{name}").set_class(problem is not None, "invalid")
 
     def _say(self, text: str) -> None:
@@ -110,6 +119,14 @@ class FormModal(ModalScreen[T | None], Generic[T]):
     @on(TextArea.Changed)
     def _text_changed(self, event: TextArea.Changed) -> None:
         self._check(event.text_area.id)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        self._check(event.select.id)
+
+    @on(SelectionList.SelectedChanged)
+    def _ticked(self, event: SelectionList.SelectedChanged[Any]) -> None:
+        self._check(event.selection_list.id)
 
     # -- saving --------------------------------------------------------------------------------------
 

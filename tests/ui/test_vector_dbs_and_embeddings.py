@@ -1,0 +1,119 @@
+"""Vector DBs and Embeddings as an attendee uses them: create a vector DB, embed a document into it
+and watch the job to the end across a change of screen, search it, change its model, delete it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from workshop_tui.domain.enums import JobStatus
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.testing.fake_ollama import FakeOllama
+
+from .chat_support import ChatClass, import_chat_class
+from .knowledge_support import SIZE, go, open_as
+from .support import TIMEOUT, screen_text, type_into, until, until_shown
+
+HANDBOOK = "# Handbook\n\n" + "\n\n".join(
+    f"## Part {n}\n\n" + f"Paragraph {n} explains how llamas live in the Andes and eat grass. " * 12
+    for n in range(12))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOllama]:
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture
+async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
+    prepared = await import_chat_class(tmp_path / "data", fake)
+    try:
+        yield prepared
+    finally:
+        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
+
+
+async def test_a_vector_db_is_created_and_a_job_watched_to_done_across_a_screen_change(
+        chat_class: ChatClass) -> None:
+    sam = await chat_class.actor("sam")
+    knowledge = chat_class.workshop.knowledge
+    chat_class.workshop.settings.documents.embed_batch_size = 2
+    chat_class.fake.scenario.embed_delay = 0.15
+    await knowledge.documents.import_text(sam, "Handbook", HANDBOOK, content_type="text/markdown")
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "vector_dbs", "vector-dbs-load")
+        await pilot.press("n")
+        await until_shown(pilot, "New vector DB")
+        assert "all-minilm:latest — 46 MB" in screen_text(app)  # the only embedding model sam may use
+        await type_into(pilot, "#name", "Llama notes")
+        await pilot.press("ctrl+s")
+        await until_shown(pilot, "Saved the vector DB “Llama notes”")
+        await until_shown(pilot, "No documents yet: press e to embed some.")
+        await pilot.press("e")
+        await until_shown(pilot, "Embed documents into a vector DB")
+        await pilot.press("space")  # the first document, the handbook (newest first)
+        await pilot.press("ctrl+s")
+        await until_shown(pilot, "Started 1 embedding job(s)")
+
+        await go(pilot, "embeddings", "embeddings-load")
+        await until(pilot, lambda: "running" in screen_text(app) and "/s" in screen_text(app), "a running job")
+        assert "Handbook" in screen_text(app) and "Llama notes" in screen_text(app)
+        await go(pilot, "chat", "chat-load")
+        await until_shown(pilot, "Embedding done", timeout=60)
+        assert "“Handbook” is embedded into “Llama notes”" in screen_text(app)
+        await go(pilot, "embeddings", "embeddings-load")
+        [job] = await knowledge.jobs.list(sam)
+        assert job.status is JobStatus.DONE
+        await until_shown(pilot, f"████████ {job.chunks_total}/{job.chunks_total}")
+        assert "done" in screen_text(app)
+
+
+async def test_search_shows_hits_with_scores_and_a_hit_opens(chat_class: ChatClass) -> None:
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "vector_dbs", "vector-dbs-load", "vector-dbs-describe")
+        await until_shown(pilot, "House rules (done 1/1)")
+        assert "Ask the rules" in screen_text(app)  # the RAG system built on it
+        text = screen_text(app)
+        assert "New" in text and "Change" not in text and "Delete" not in text  # the instructor's, not sam's
+        await pilot.press("slash")
+        await type_into(pilot, "#query", "When is lunch?")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.query_one("#hits").row_count == 1, "a hit")
+        await until_shown(pilot, "House rules")
+        assert any(f"0.{d}" in screen_text(app) or f"-0.{d}" in screen_text(app) for d in range(10))
+        app.screen.query_one("#hits").focus()
+        await pilot.press("enter")
+        await until_shown(pilot, "half past twelve")
+        assert "[@click=app.quit]this[/]" in screen_text(app)
+
+
+async def test_changing_the_model_warns_and_deleting_names_the_rag_systems(chat_class: ChatClass) -> None:
+    async with chat_class.workshop.ctx.db.transaction() as session:  # a second embedding model to change to
+        await ModelRepository(session).upsert("nomic-embed-text:latest", capabilities=["embedding"],
+                                              embedding_dimension=768)
+    app = await open_as(chat_class, "ines")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "vector_dbs", "vector-dbs-load", "vector-dbs-describe")
+        await until_shown(pilot, "House rules (done 1/1)")
+        await pilot.press("c")
+        await until_shown(pilot, "Change the vector DB “Rules”")
+        models = app.screen.query_one("#model")
+        models.value = "nomic-embed-text:latest"
+        await until_shown(pilot, "changing it re-embeds every document")
+        await pilot.press("ctrl+s")
+        await until_shown(pilot, "re-embedding its 1 document(s)")
+        await pilot.click("#cancel")
+        await until_shown(pilot, "the model is unchanged")
+        await pilot.press("escape")
+        await pilot.press("d")
+        await until_shown(pilot, "Delete the vector DB “Rules”")
+        assert "Ask the rules" in screen_text(app)
+        await pilot.click("#confirm")
+        await until_shown(pilot, "Deleted the vector DB “Rules”")
+    assert await chat_class.workshop.knowledge.rag.list(await chat_class.actor("ines")) == []

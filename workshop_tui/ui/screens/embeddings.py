@@ -1,0 +1,245 @@
+"""Embeddings: your jobs, each with a live progress bar (chunks done of total), its rate, the time
+left, its state and, when it failed, why; starting jobs, cancelling and resuming them. The jobs run
+in the services whatever screen is open, and this screen follows them as they go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from workshop_tui.domain.enums import JobStatus
+from workshop_tui.domain.errors import ServiceError
+from workshop_tui.domain.models import EmbeddingJob
+from workshop_tui.services.access import Kind
+from workshop_tui.services.embedding_runner import JobProgress
+from workshop_tui.ui.formatting import bar_text, duration_text, time_left
+from workshop_tui.ui.permissions import may_change, may_create
+from workshop_tui.ui.screens.modals.start_jobs import StartJobsModal
+from workshop_tui.ui.screens.resource import ResourceScreen
+from workshop_tui.ui.text import plain, say
+
+COLUMNS = (("Document", 16), ("Vector DB", 12), ("Progress", 16), ("Rate", 7), ("Left", 8), ("State", 9))
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+STOPPED = (JobStatus.FAILED, JobStatus.CANCELLED)
+RECHECK_S = 30.0  # with no report for this long, read the jobs again (a job of another process sends none)
+
+
+class JobReported(Message):
+    """A job's new state; a newer report of the same job replaces one still queued (progress merges)."""
+
+    def __init__(self, report: JobProgress) -> None:
+        super().__init__()
+        self.report = report
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobReported) and message.report.job_id == self.report.job_id
+
+
+def progress_cells(report: JobProgress) -> tuple[str, str, str]:
+    """Progress ('████░░░░ 12/40'), rate ('4.2/s') and time left, as the table shows them."""
+    chunks = f"{report.done}/{report.total}" if report.total else "—"
+    rate = f"{report.rate:.1f}/s" if report.rate and report.status is JobStatus.RUNNING else "—"
+    left = duration_text(time_left(report.done, report.total, report.rate)) \
+        if report.status is JobStatus.RUNNING else "—"
+    return f"{bar_text(report.done, report.total, 8)} {chunks}", rate, left
+
+
+class EmbeddingsScreen(ResourceScreen):
+    CSS_PATH = ["resource.tcss", "embeddings.tcss"]
+    AUTO_FOCUS = "#jobs"
+    ACTIONS = (("start", "Start jobs"), ("cancel", "Cancel"), ("resume", "Resume"))
+    DANGER = frozenset({"cancel"})
+    BINDINGS = [
+        Binding("n", "start", "Start jobs", id="embeddings.start", tooltip="Embed documents into a vector DB"),
+        Binding("x", "cancel", "Cancel", id="embeddings.cancel",
+                tooltip="Stop this job; the chunks stored so far stay searchable"),
+        Binding("r", "resume", "Resume", id="embeddings.resume",
+                tooltip="Run this stopped job again from the chunks it had stored"),
+    ]
+
+    def __init__(self, place):  # type: ignore[no-untyped-def]
+        super().__init__(place)
+        self.jobs: dict[int, JobProgress] = {}
+        self.titles: dict[int, str] = {}
+        self.vector_db_names: dict[int, str] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield from self.compose_actions()
+        table: DataTable[Any] = DataTable(id="jobs", cursor_type="row")
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label)
+        yield table
+        yield Static("", id="job-detail")
+        yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.sync_actions()
+        self._load()
+        self._follow()
+
+    # -- the list ------------------------------------------------------------------------------------
+
+    @work(group="embeddings-load", exclusive=True, exit_on_error=False)
+    async def _load(self) -> None:
+        app = self.workshop_app
+        if app.actor is None:
+            return
+        knowledge = app.services.knowledge
+        jobs = await app.guarded(knowledge.jobs.list(app.actor), "Embedding jobs")
+        documents = await app.guarded(knowledge.documents.list(app.actor), "Embedding jobs")
+        vector_dbs = await app.guarded(knowledge.vector_dbs.list(app.actor), "Embedding jobs")
+        if jobs is None or documents is None or vector_dbs is None:
+            return
+        self.titles = {d.id: d.title for d in documents}
+        self.vector_db_names = {v.id: v.name for v in vector_dbs}
+        current = self.selected_id()
+        table = self.query_one("#jobs", DataTable)
+        table.clear()
+        self.jobs = {}
+        for job in reversed(jobs):  # newest first
+            self._add_row(JobProgress.of(job))
+        if current in self.jobs:
+            table.move_cursor(row=table.get_row_index(str(current)))
+        self._status("" if jobs else "No embedding jobs yet: press n to embed documents into a vector DB.")
+        self._show_detail()
+        self.sync_actions()
+
+    def _cells(self, report: JobProgress) -> list[Any]:
+        progress, rate, left = progress_cells(report)
+        return [plain(self.titles.get(report.document_id, f"document {report.document_id}")),
+                plain(self.vector_db_names.get(report.vector_db_id, f"vector DB {report.vector_db_id}")),
+                plain(progress), plain(rate), plain(left), plain(report.status.value)]
+
+    def _add_row(self, report: JobProgress, *, first: bool = False) -> None:
+        self.jobs[report.job_id] = report
+        table = self.query_one("#jobs", DataTable)
+        table.add_row(*self._cells(report), key=str(report.job_id))
+        if first and table.row_count > 1:  # a new job goes on top, where the newest are
+            self._load()
+
+    def selected_id(self) -> int | None:
+        key = self.row_key(self.query_one("#jobs", DataTable))
+        return int(key) if key is not None and self.jobs else None
+
+    def selected(self) -> JobProgress | None:
+        return self.jobs.get(self.selected_id() or -1)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status", Static).update(plain(text))
+
+    def _show_detail(self) -> None:
+        report = self.selected()
+        detail = self.query_one("#job-detail", Static)
+        detail.set_class(report is not None and report.status is JobStatus.FAILED, "error")
+        if report is None:
+            detail.update("")
+            return
+        title = self.titles.get(report.document_id, f"document {report.document_id}")
+        into = self.vector_db_names.get(report.vector_db_id, f"vector DB {report.vector_db_id}")
+        text = f"“{title}” into “{into}”: {report.status.value}, {report.done:,} of {report.total:,} chunks"
+        if report.status is JobStatus.RUNNING and report.rate:
+            left = duration_text(time_left(report.done, report.total, report.rate))
+            text += f", {report.rate:.1f} chunks/s, about {left} left"
+        if report.error:
+            text += f".\nWhy: {report.error}"
+        if report.status in STOPPED:
+            text += "\nPress r to resume it from the chunks it had stored."
+        detail.update(plain(text))
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def _highlighted(self) -> None:
+        self._show_detail()
+        self.sync_actions()
+
+    # -- following the jobs --------------------------------------------------------------------------
+
+    @work(group="embeddings-follow", exclusive=True, exit_on_error=False)
+    async def _follow(self) -> None:
+        app = self.workshop_app
+        if app.actor is None:
+            return
+        try:
+            async with app.services.knowledge.jobs.watch(app.actor) as feed:
+                dropped = 0
+                while True:
+                    try:
+                        self.post_message(JobReported(await feed.get(timeout=RECHECK_S)))
+                    except TimeoutError:
+                        self._load()
+                    if feed.dropped != dropped:  # fell behind: some reports were lost
+                        dropped = feed.dropped
+                        self._load()
+        except ServiceError as exc:
+            self._status(f"Live progress stopped: {exc}")
+
+    @on(JobReported)
+    def _reported(self, message: JobReported) -> None:
+        report = message.report
+        if report.job_id not in self.jobs:
+            self._add_row(report, first=True)
+            return
+        self.jobs[report.job_id] = report
+        table = self.query_one("#jobs", DataTable)
+        for (label, _width), value in zip(COLUMNS, self._cells(report), strict=True):
+            table.update_cell(str(report.job_id), label, value)
+        if report.job_id == self.selected_id():
+            self._show_detail()
+            self.sync_actions()
+
+    # -- acting on jobs ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        user = self.workshop_app.user
+        chosen = self.selected()
+        if action == "start":
+            return may_create(user, Kind.EMBEDDING_JOB)
+        if action == "cancel":
+            return chosen is not None and chosen.status in ACTIVE
+        if action == "resume":
+            return chosen is not None and chosen.status in STOPPED and may_create(user, Kind.EMBEDDING_JOB)
+        return True
+
+    @work(group="embeddings-act", exclusive=True, exit_on_error=False)
+    async def action_start(self) -> None:
+        app = self.workshop_app
+        assert app.actor is not None
+        knowledge = app.services.knowledge
+        documents = await app.guarded(knowledge.documents.list(app.actor), "Starting jobs")
+        vector_dbs = await app.guarded(knowledge.vector_dbs.list(app.actor), "Starting jobs")
+        if documents is None or vector_dbs is None:
+            return
+        writable = [v for v in vector_dbs if may_change(app.user, v)]
+        jobs: list[EmbeddingJob] | None = await self.app.push_screen_wait(StartJobsModal(documents, writable))
+        if jobs:
+            say(self.app, f"Started {len(jobs)} job(s); you will be told when each ends, on any screen.", timeout=6)
+            self._load()
+
+    @work(group="embeddings-act", exclusive=True, exit_on_error=False)
+    async def action_cancel(self) -> None:
+        app = self.workshop_app
+        chosen = self.selected()
+        if chosen is None or app.actor is None or chosen.status not in ACTIVE:
+            return
+        await app.guarded(app.services.knowledge.jobs.cancel(app.actor, chosen.job_id), "Cancelling")
+
+    @work(group="embeddings-act", exclusive=True, exit_on_error=False)
+    async def action_resume(self) -> None:
+        app = self.workshop_app
+        chosen = self.selected()
+        if chosen is None or app.actor is None or chosen.status not in STOPPED:
+            return
+        await app.guarded(app.services.knowledge.jobs.resume(app.actor, chosen.job_id), "Resuming")
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        if may_create(self.workshop_app.user, Kind.EMBEDDING_JOB):
+            yield SystemCommand("Start embedding jobs", "Embed documents into a vector DB", self.action_start)
+        if self.check_action("cancel", ()):
+            yield SystemCommand("Cancel the job", "Stop it; what is stored stays searchable", self.action_cancel)
+        if self.check_action("resume", ()):
+            yield SystemCommand("Resume the job", "From the chunks it had stored", self.action_resume)
