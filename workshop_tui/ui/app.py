@@ -28,7 +28,7 @@ from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus
 from workshop_tui.domain.errors import ConfigError, Invalid, NotAuthenticated, ServiceError
 from workshop_tui.ui.account_watch import AccountWatch
-from workshop_tui.ui.job_watch import JobWatch
+from workshop_tui.ui.job_watch import stop_watching_jobs, watch_jobs
 from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
 from workshop_tui.ui.screens.sign_in import SignInScreen
 from workshop_tui.ui.session import SessionContext
@@ -74,7 +74,6 @@ class WorkshopApp(App[None]):
         self._themes = themes
         self._first_actor = signed_in
         self._watch = AccountWatch(self)
-        self._jobs = JobWatch(self)
         self._places_open = False
         self._install_themes()
 
@@ -115,7 +114,6 @@ class WorkshopApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._watch.stop()
-        self._jobs.stop()
         await self.close_services()
 
     @staticmethod
@@ -202,7 +200,7 @@ class WorkshopApp(App[None]):
                 self.add_mode(place.key, place.make_screen)
             self._places_open = True
         if self.actor is not None:
-            self._jobs.start(self.actor)  # says when an embedding job ends, on any screen
+            watch_jobs(self, self.actor)  # says when an embedding job ends, on any screen
         await self.switch_mode("chat")
 
     def request_sign_out(self, reason: str | None = None) -> None:
@@ -220,7 +218,7 @@ class WorkshopApp(App[None]):
         if self.actor is None and not self._places_open:
             return
         self._watch.stop()
-        self._jobs.stop()
+        stop_watching_jobs(self)
         self.actor = None
         await self.switch_mode(ENTRY)
         while len(self.screen_stack) > 1:

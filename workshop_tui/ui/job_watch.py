@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.worker import Worker
-
 from workshop_tui.domain.enums import JobStatus
 from workshop_tui.domain.errors import ServiceError
 from workshop_tui.ui.text import say
@@ -20,48 +18,42 @@ if TYPE_CHECKING:
     from workshop_tui.services.embedding_runner import JobProgress
     from workshop_tui.ui.app import WorkshopApp
 
+GROUP = "job-watch"
 
-class JobWatch:
-    def __init__(self, app: WorkshopApp) -> None:
-        self.app = app
-        self._worker: Worker[None] | None = None
 
-    def start(self, actor: Actor) -> None:
-        self.stop()
-        self._worker = self.app.run_worker(self._watch(actor), group="job-watch", exclusive=True,
-                                           exit_on_error=False)
+def watch_jobs(app: WorkshopApp, actor: Actor) -> None:
+    """Follow `actor`'s jobs from now on (instead of anyone's followed before)."""
+    app.run_worker(_follow(app, actor), group=GROUP, exclusive=True, exit_on_error=False)
 
-    def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
 
-    async def _watch(self, actor: Actor) -> None:
-        try:
-            async with self.app.services.knowledge.jobs.watch(actor) as feed:
-                while True:
-                    report = await feed.get()
-                    if report.finished:
-                        await self._tell(actor, report)
-        except ServiceError:
-            return  # the account can no longer act: the account watch signs it out with the reason
+def stop_watching_jobs(app: WorkshopApp) -> None:
+    app.workers.cancel_group(app, GROUP)
 
-    async def _tell(self, actor: Actor, report: JobProgress) -> None:
-        knowledge = self.app.services.knowledge
-        try:
-            documents = await self.app.call(knowledge.documents.list(actor))
-            vector_db = await self.app.call(knowledge.vector_dbs.get(actor, report.vector_db_id))
-            into = f"“{vector_db.name}”"
-        except ServiceError:
-            documents, into = [], f"vector DB {report.vector_db_id}"
-        title = next((f"“{d.title}”" for d in documents if d.id == report.document_id),
-                     f"document {report.document_id}")
-        if report.status is JobStatus.DONE:
-            say(self.app, f"{title} is embedded into {into}: {report.total:,} chunk(s).", title="Embedding done",
-                timeout=10)
-        elif report.status is JobStatus.FAILED:
-            say(self.app, f"{title} into {into}: {report.error or 'no reason given'}", title="Embedding failed",
-                severity="error", timeout=20)
-        else:
-            say(self.app, f"{title} into {into}: {report.error or 'cancelled'}", title="Embedding cancelled",
-                severity="warning", timeout=10)
+
+async def _follow(app: WorkshopApp, actor: Actor) -> None:
+    try:
+        async with app.services.knowledge.jobs.watch(actor) as feed:
+            while True:
+                report = await feed.get()
+                if report.finished:
+                    await _tell(app, actor, report)
+    except ServiceError:
+        return  # the account may no longer act: the account's own watch signs it out with the reason
+
+
+async def _tell(app: WorkshopApp, actor: Actor, report: JobProgress) -> None:
+    knowledge = app.services.knowledge
+    try:
+        documents = await app.call(knowledge.documents.list(actor))
+        into = f"“{(await app.call(knowledge.vector_dbs.get(actor, report.vector_db_id))).name}”"
+    except ServiceError:
+        documents, into = [], f"vector DB {report.vector_db_id}"
+    title = next((f"“{d.title}”" for d in documents if d.id == report.document_id), f"document {report.document_id}")
+    if report.status is JobStatus.DONE:
+        say(app, f"{title} is embedded into {into}: {report.total:,} chunk(s).", title="Embedding done", timeout=10)
+    elif report.status is JobStatus.FAILED:
+        say(app, f"{title} into {into}: {report.error or 'no reason given'}", title="Embedding failed",
+            severity="error", timeout=20)
+    else:
+        say(app, f"{title} into {into}: {report.error or 'cancelled'}", title="Embedding cancelled",
+            severity="warning", timeout=10)

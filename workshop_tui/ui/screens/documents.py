@@ -35,9 +35,17 @@ def type_name(content_type: str) -> str:
     return TYPES.get(content_type, content_type.rpartition("/")[2].removeprefix("x-"))
 
 
+def cells(summary: DocumentSummary) -> list[Any]:
+    d = summary.document
+    return [plain(d.title), plain(type_name(d.content_type)), plain(size_text(d.size_bytes)),
+            plain(count_text(summary.characters)), plain(count_text(summary.chunks)),
+            plain(", ".join(summary.vector_dbs) or "—"), plain(d.visibility.value)]
+
+
 class DocumentsScreen(ResourceScreen):
     CSS_PATH = ["resource.tcss", "documents.tcss"]
     AUTO_FOCUS = "#documents"
+    TABLE = "documents"
     ACTIONS = (("paste", "Paste text"), ("upload", "From upload folder"), ("server_path", "From server path"),
                ("open", "Open"), ("delete", "Delete"))
     BINDINGS = [
@@ -54,7 +62,6 @@ class DocumentsScreen(ResourceScreen):
     def __init__(self, place):  # type: ignore[no-untyped-def]
         super().__init__(place)
         self.summaries: dict[int, DocumentSummary] = {}
-        self._select_next: int | None = None  # a document just imported, to put the cursor on
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_actions()
@@ -75,25 +82,12 @@ class DocumentsScreen(ResourceScreen):
 
     @work(group="documents-load", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
-        app = self.workshop_app
-        if app.actor is None:
-            return
-        found = await app.guarded(app.services.knowledge.documents.summaries(app.actor), "Documents")
+        found = await self.ask(self.workshop_app.services.knowledge.documents.summaries, "Documents")
         if found is None:
             return
-        table = self.query_one("#documents", DataTable)
-        current = self._select_next if self._select_next is not None else self.selected_id()
-        self._select_next = None
         self.summaries = {s.document.id: s for s in found}
-        table.clear()
-        for summary in found:
-            d = summary.document
-            table.add_row(plain(d.title), plain(type_name(d.content_type)), plain(size_text(d.size_bytes)),
-                          plain(count_text(summary.characters)), plain(count_text(summary.chunks)),
-                          plain(", ".join(summary.vector_dbs) or "—"), plain(d.visibility.value), key=str(d.id))
-        if current in self.summaries:
-            table.move_cursor(row=table.get_row_index(str(current)))
-        self._status(self._summary_text())
+        self.fill((s.document.id, cells(s)) for s in found)
+        self.status(self._summary_text())
         self.sync_actions()
 
     def _summary_text(self) -> str:
@@ -104,18 +98,9 @@ class DocumentsScreen(ResourceScreen):
         return (f"{len(self.summaries)} document(s). Enter opens one: its text and the chunks embedding makes "
                 "(counted here once it is embedded).")
 
-    def selected_id(self) -> int | None:
-        key = self.row_key(self.query_one("#documents", DataTable))
-        return int(key) if key is not None and self.summaries else None
-
     def selected(self) -> Document | None:
         chosen = self.summaries.get(self.selected_id() or -1)
         return chosen.document if chosen else None
-
-    def _status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#status", Static)
-        status.update(plain(text))
-        status.set_class(error, "error")
 
     @on(DataTable.RowHighlighted, "#documents")
     def _highlighted(self) -> None:
@@ -154,7 +139,7 @@ class DocumentsScreen(ResourceScreen):
         def done(document: Document | None) -> None:
             if document is not None:
                 say(self.app, f"Imported “{document.title}”.", timeout=5)
-                self._select_next = document.id
+                self.select_next = document.id
                 self._load()
 
         self.app.push_screen(modal, done)
@@ -176,7 +161,7 @@ class DocumentsScreen(ResourceScreen):
                   if summary.vector_dbs else " It is in no vector DB you can see.")
         if not await self.app.push_screen_wait(ConfirmModal(f"Delete “{summary.document.title}”?{leaves}")):
             return
-        self._status("Deleting…")
+        self.status("Deleting…")
         if await app.guarded(completed(app.services.knowledge.documents.delete(app.actor, summary.document.id)),
                              "Deleting"):
             say(self.app, f"Deleted “{summary.document.title}”.", timeout=5)

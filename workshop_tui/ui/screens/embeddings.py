@@ -15,14 +15,13 @@ from textual.widgets import DataTable, Static
 
 from workshop_tui.domain.enums import JobStatus
 from workshop_tui.domain.errors import ServiceError
-from workshop_tui.domain.models import EmbeddingJob
 from workshop_tui.services.access import Kind
 from workshop_tui.services.embedding_runner import JobProgress
 from workshop_tui.ui.formatting import bar_text, duration_text, time_left
-from workshop_tui.ui.permissions import may_change, may_create
-from workshop_tui.ui.screens.modals.start_jobs import StartJobsModal
+from workshop_tui.ui.permissions import may_create
+from workshop_tui.ui.screens.modals.start_jobs import start_jobs
 from workshop_tui.ui.screens.resource import ResourceScreen
-from workshop_tui.ui.text import plain, say
+from workshop_tui.ui.text import plain
 
 COLUMNS = (("Document", 16), ("Vector DB", 12), ("Progress", 16), ("Rate", 7), ("Left", 8), ("State", 9))
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -53,6 +52,7 @@ def progress_cells(report: JobProgress) -> tuple[str, str, str]:
 class EmbeddingsScreen(ResourceScreen):
     CSS_PATH = ["resource.tcss", "embeddings.tcss"]
     AUTO_FOCUS = "#jobs"
+    TABLE = "jobs"
     ACTIONS = (("start", "Start jobs"), ("cancel", "Cancel"), ("resume", "Resume"))
     DANGER = frozenset({"cancel"})
     BINDINGS = [
@@ -80,33 +80,23 @@ class EmbeddingsScreen(ResourceScreen):
 
     def on_mount(self) -> None:
         self.sync_actions()
-        self._load()
         self._follow()
 
     # -- the list ------------------------------------------------------------------------------------
 
     @work(group="embeddings-load", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
-        app = self.workshop_app
-        if app.actor is None:
-            return
-        knowledge = app.services.knowledge
-        jobs = await app.guarded(knowledge.jobs.list(app.actor), "Embedding jobs")
-        documents = await app.guarded(knowledge.documents.list(app.actor), "Embedding jobs")
-        vector_dbs = await app.guarded(knowledge.vector_dbs.list(app.actor), "Embedding jobs")
+        knowledge = self.workshop_app.services.knowledge
+        jobs = await self.ask(knowledge.jobs.list, "Embedding jobs")
+        documents = await self.ask(knowledge.documents.list, "Embedding jobs")
+        vector_dbs = await self.ask(knowledge.vector_dbs.list, "Embedding jobs")
         if jobs is None or documents is None or vector_dbs is None:
             return
         self.titles = {d.id: d.title for d in documents}
         self.vector_db_names = {v.id: v.name for v in vector_dbs}
-        current = self.selected_id()
-        table = self.query_one("#jobs", DataTable)
-        table.clear()
-        self.jobs = {}
-        for job in reversed(jobs):  # newest first
-            self._add_row(JobProgress.of(job))
-        if current in self.jobs:
-            table.move_cursor(row=table.get_row_index(str(current)))
-        self._status("" if jobs else "No embedding jobs yet: press n to embed documents into a vector DB.")
+        self.jobs = {job.id: JobProgress.of(job) for job in reversed(jobs)}  # newest first
+        self.fill((job_id, self._cells(report)) for job_id, report in self.jobs.items())
+        self.status("" if jobs else "No embedding jobs yet: press n to embed documents into a vector DB.")
         self._show_detail()
         self.sync_actions()
 
@@ -116,22 +106,8 @@ class EmbeddingsScreen(ResourceScreen):
                 plain(self.vector_db_names.get(report.vector_db_id, f"vector DB {report.vector_db_id}")),
                 plain(progress), plain(rate), plain(left), plain(report.status.value)]
 
-    def _add_row(self, report: JobProgress, *, first: bool = False) -> None:
-        self.jobs[report.job_id] = report
-        table = self.query_one("#jobs", DataTable)
-        table.add_row(*self._cells(report), key=str(report.job_id))
-        if first and table.row_count > 1:  # a new job goes on top, where the newest are
-            self._load()
-
-    def selected_id(self) -> int | None:
-        key = self.row_key(self.query_one("#jobs", DataTable))
-        return int(key) if key is not None and self.jobs else None
-
     def selected(self) -> JobProgress | None:
         return self.jobs.get(self.selected_id() or -1)
-
-    def _status(self, text: str) -> None:
-        self.query_one("#status", Static).update(plain(text))
 
     def _show_detail(self) -> None:
         report = self.selected()
@@ -166,6 +142,7 @@ class EmbeddingsScreen(ResourceScreen):
             return
         try:
             async with app.services.knowledge.jobs.watch(app.actor) as feed:
+                self._load()  # once following, so that no change between the reading and the feed is missed
                 dropped = 0
                 while True:
                     try:
@@ -176,13 +153,13 @@ class EmbeddingsScreen(ResourceScreen):
                         dropped = feed.dropped
                         self._load()
         except ServiceError as exc:
-            self._status(f"Live progress stopped: {exc}")
+            self.status(f"Live progress stopped: {exc}")
 
     @on(JobReported)
     def _reported(self, message: JobReported) -> None:
         report = message.report
-        if report.job_id not in self.jobs:
-            self._add_row(report, first=True)
+        if report.job_id not in self.jobs:  # started elsewhere (or queued again): read the list, newest first
+            self._load()
             return
         self.jobs[report.job_id] = report
         table = self.query_one("#jobs", DataTable)
@@ -207,34 +184,24 @@ class EmbeddingsScreen(ResourceScreen):
 
     @work(group="embeddings-act", exclusive=True, exit_on_error=False)
     async def action_start(self) -> None:
-        app = self.workshop_app
-        assert app.actor is not None
-        knowledge = app.services.knowledge
-        documents = await app.guarded(knowledge.documents.list(app.actor), "Starting jobs")
-        vector_dbs = await app.guarded(knowledge.vector_dbs.list(app.actor), "Starting jobs")
-        if documents is None or vector_dbs is None:
-            return
-        writable = [v for v in vector_dbs if may_change(app.user, v)]
-        jobs: list[EmbeddingJob] | None = await self.app.push_screen_wait(StartJobsModal(documents, writable))
-        if jobs:
-            say(self.app, f"Started {len(jobs)} job(s); you will be told when each ends, on any screen.", timeout=6)
+        if await start_jobs(self.app):
             self._load()
 
-    @work(group="embeddings-act", exclusive=True, exit_on_error=False)
-    async def action_cancel(self) -> None:
-        app = self.workshop_app
-        chosen = self.selected()
-        if chosen is None or app.actor is None or chosen.status not in ACTIVE:
-            return
-        await app.guarded(app.services.knowledge.jobs.cancel(app.actor, chosen.job_id), "Cancelling")
+    def action_cancel(self) -> None:
+        self._act("cancel")
+
+    def action_resume(self) -> None:
+        self._act("resume")
 
     @work(group="embeddings-act", exclusive=True, exit_on_error=False)
-    async def action_resume(self) -> None:
-        app = self.workshop_app
+    async def _act(self, action: str) -> None:
+        """Cancel or resume the selected job; the feed then shows what became of it."""
         chosen = self.selected()
-        if chosen is None or app.actor is None or chosen.status not in STOPPED:
+        if chosen is None or not self.check_action(action, ()):
             return
-        await app.guarded(app.services.knowledge.jobs.resume(app.actor, chosen.job_id), "Resuming")
+        jobs = self.workshop_app.services.knowledge.jobs
+        call = jobs.cancel if action == "cancel" else jobs.resume
+        await self.ask(lambda actor: call(actor, chosen.job_id), "Cancelling" if action == "cancel" else "Resuming")
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         if may_create(self.workshop_app.user, Kind.EMBEDDING_JOB):

@@ -1,23 +1,38 @@
 """What the resource screens (documents, vector DBs, embeddings, RAG systems) share: a bar of
 buttons for the screen's actions, each shown only while the signed-in role may do it on what is
-selected (the same `check_action` that hides the key from the footer), and the selected row."""
+selected (the same `check_action` that hides the key from the footer), a main table whose rows are
+keyed by resource id, and a status line."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Static
 
 from workshop_tui.ui.screens.base import PlaceScreen
+from workshop_tui.ui.text import plain
+
+if TYPE_CHECKING:
+    from workshop_tui.services.access import Actor
+
+T = TypeVar("T")
 
 
 class ResourceScreen(PlaceScreen):
     ACTIONS: ClassVar[tuple[tuple[str, str], ...]] = ()
     """(action, button label): the buttons of the action bar, in order."""
     DANGER: ClassVar[frozenset[str]] = frozenset({"delete"})
+    TABLE: ClassVar[str] = ""
+    """The id of the screen's main table."""
+
+    def __init__(self, place):  # type: ignore[no-untyped-def]
+        super().__init__(place)
+        self.select_next: int | None = None
+        """A row to put the cursor on at the next `fill` (something just created)."""
 
     def compose_actions(self) -> ComposeResult:
         with Horizontal(id="actions"):
@@ -38,9 +53,36 @@ class ResourceScreen(PlaceScreen):
             event.stop()
             await self.run_action(button.removeprefix("do-"))
 
-    @staticmethod
-    def row_key(table: DataTable[Any]) -> str | None:
-        """The key of the row under the cursor, or None in an empty table."""
+    def table(self) -> DataTable[Any]:
+        return self.query_one(f"#{self.TABLE}", DataTable)
+
+    def selected_id(self) -> int | None:
+        """The id of the row under the cursor, or None in an empty table."""
+        table = self.table()
         if table.row_count == 0:
             return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def fill(self, rows: Iterable[tuple[int, Sequence[Any]]]) -> None:
+        """Replace the table's rows (id, cells), keeping the cursor where it was or on `select_next`."""
+        table = self.table()
+        keep = self.select_next if self.select_next is not None else self.selected_id()
+        self.select_next = None
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=str(key))
+        if keep is not None and str(keep) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(keep)))
+
+    def status(self, text: str, *, error: bool = False) -> None:
+        line = self.query_one("#status", Static)
+        line.update(plain(text))
+        line.set_class(error, "error")
+
+    async def ask(self, call: Callable[[Actor], Awaitable[T]], description: str) -> T | None:
+        """Make a service call as the signed-in actor, through `guarded`: None when refused or signed out."""
+        app = self.workshop_app
+        if app.actor is None:
+            return None
+        return await app.guarded(call(app.actor), description)  # type: ignore[no-any-return]

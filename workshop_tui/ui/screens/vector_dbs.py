@@ -19,7 +19,7 @@ from workshop_tui.services.vector_dbs import VectorDbDetails
 from workshop_tui.ui.permissions import may_change, may_create
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.reading import ReadingModal
-from workshop_tui.ui.screens.modals.start_jobs import StartJobsModal
+from workshop_tui.ui.screens.modals.start_jobs import start_jobs
 from workshop_tui.ui.screens.modals.vector_db_form import VectorDbFormModal
 from workshop_tui.ui.screens.resource import ResourceScreen
 from workshop_tui.ui.service_calls import completed
@@ -48,6 +48,7 @@ def describe(details: VectorDbDetails) -> str:
 class VectorDbsScreen(ResourceScreen):
     CSS_PATH = ["resource.tcss", "vector_dbs.tcss"]
     AUTO_FOCUS = "#vector-dbs"
+    TABLE = "vector-dbs"
     ACTIONS = (("create", "New"), ("change", "Change"), ("embed", "Embed documents"), ("search", "Search"),
                ("delete", "Delete"))
     BINDINGS = [
@@ -64,7 +65,6 @@ class VectorDbsScreen(ResourceScreen):
         self.vector_dbs: dict[int, VectorDb] = {}
         self.details: VectorDbDetails | None = None
         self.hits: list[dict[str, Any]] = []
-        self._select_next: int | None = None
 
     def compose_body(self) -> ComposeResult:
         yield from self.compose_actions()
@@ -91,34 +91,20 @@ class VectorDbsScreen(ResourceScreen):
 
     @work(group="vector-dbs-load", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
-        app = self.workshop_app
-        if app.actor is None:
-            return
-        found = await app.guarded(app.services.knowledge.vector_dbs.list(app.actor), "Vector DBs")
+        found = await self.ask(self.workshop_app.services.knowledge.vector_dbs.list, "Vector DBs")
         if found is None:
             return
-        current = self._select_next if self._select_next is not None else self.selected_id()
-        self._select_next = None
         self.vector_dbs = {v.id: v for v in found}
-        table = self.query_one("#vector-dbs", DataTable)
-        table.clear()
-        for v in found:
-            table.add_row(plain(v.name), plain(v.embedding_model), plain(v.dimension), plain(v.visibility.value),
-                          key=str(v.id))
-        if current in self.vector_dbs:
-            table.move_cursor(row=table.get_row_index(str(current)))
+        self.fill((v.id, [plain(v.name), plain(v.embedding_model), plain(v.dimension), plain(v.visibility.value)])
+                  for v in found)
         if not found:
             self.details = None
-            hint = ("No vector DBs yet: press n to create one." if may_create(app.user, Kind.VECTOR_DB)
+            hint = ("No vector DBs yet: press n to create one." if may_create(self.workshop_app.user, Kind.VECTOR_DB)
                     else "No vector DBs are shared with you yet.")
             self.query_one("#details", Static).update(plain(hint))
         else:
             self._describe(self.selected_id())
         self.sync_actions()
-
-    def selected_id(self) -> int | None:
-        key = self.row_key(self.query_one("#vector-dbs", DataTable))
-        return int(key) if key is not None and self.vector_dbs else None
 
     def selected(self) -> VectorDb | None:
         return self.vector_dbs.get(self.selected_id() or -1)
@@ -176,7 +162,7 @@ class VectorDbsScreen(ResourceScreen):
         saved = await self.app.push_screen_wait(VectorDbFormModal(models, current))
         if saved is not None:
             say(self.app, f"Saved the vector DB “{saved.name}”.", timeout=5)
-            self._select_next = saved.id
+            self.select_next = saved.id
             self.details = None
             self._load()
 
@@ -202,18 +188,7 @@ class VectorDbsScreen(ResourceScreen):
 
     @work(group="vector-dbs-edit", exclusive=True, exit_on_error=False)
     async def action_embed(self) -> None:
-        app = self.workshop_app
-        assert app.actor is not None
-        knowledge = app.services.knowledge
-        documents = await app.guarded(knowledge.documents.list(app.actor), "Embedding")
-        vector_dbs = await app.guarded(knowledge.vector_dbs.list(app.actor), "Embedding")
-        if documents is None or vector_dbs is None:
-            return
-        writable = [v for v in vector_dbs if may_change(app.user, v)]
-        jobs = await self.app.push_screen_wait(StartJobsModal(documents, writable, vector_db_id=self.selected_id()))
-        if jobs:
-            say(self.app, f"Started {len(jobs)} embedding job(s). Follow them in Embeddings; you will be told when "
-                          "each ends.", timeout=8)
+        if await start_jobs(self.app, vector_db_id=self.selected_id()):
             self._describe(self.selected_id())
 
     # -- searching -----------------------------------------------------------------------------------

@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Select, SelectionList
 
 from workshop_tui.domain.models import Document, EmbeddingJob, VectorDb
+from workshop_tui.ui.permissions import may_change
 from workshop_tui.ui.screens.modals.form import FormModal
 from workshop_tui.ui.service_calls import workshop_app
-from workshop_tui.ui.text import plain
+from workshop_tui.ui.text import plain, say
 
 
 class StartJobsModal(FormModal[list[EmbeddingJob]]):
@@ -67,3 +68,20 @@ class StartJobsModal(FormModal[list[EmbeddingJob]]):
             jobs.append(await app.call(app.services.knowledge.jobs.enqueue(app.actor, document_id,
                                                                             values["vector_db"])))
         return jobs
+
+
+async def start_jobs(app: App[Any], *, vector_db_id: int | None = None) -> list[EmbeddingJob]:
+    """From a screen's worker: read what may be embedded where, ask, start the jobs and say so."""
+    workshop = workshop_app(app)
+    assert workshop.actor is not None
+    knowledge = workshop.services.knowledge
+    documents = await workshop.guarded(knowledge.documents.list(workshop.actor), "Embedding")
+    vector_dbs = await workshop.guarded(knowledge.vector_dbs.list(workshop.actor), "Embedding")
+    if documents is None or vector_dbs is None:
+        return []
+    writable = [v for v in vector_dbs if may_change(workshop.user, v)]
+    jobs = await app.push_screen_wait(StartJobsModal(documents, writable, vector_db_id=vector_db_id))
+    if jobs:
+        say(app, f"Started {len(jobs)} embedding job(s). Follow them in Embeddings; you are told when each ends, "
+                 "on any screen.", timeout=8)
+    return jobs or []

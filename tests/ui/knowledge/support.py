@@ -3,14 +3,18 @@ opening a place as someone, and waiting for a screen's loading workers."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from textual.pilot import Pilot
 
+from workshop_tui.testing.fake_ollama import FakeOllama
 from workshop_tui.ui.app import WorkshopApp
 
-from .chat_support import ChatClass
-from .support import until
+from ..chat_support import ChatClass, import_chat_class
+from ..support import TIMEOUT, until
 
 SIZE = (110, 36)
 HOSTILE = "[bold]Bold[/bold] [@click=app.quit]quit[/] \x1b]52;c;aGk=\x07 and \x1b[2J end"
@@ -34,3 +38,14 @@ async def go(pilot: Pilot[None], place: str, *groups: str) -> None:
 
 async def upload_folder(chat_class: ChatClass, username: str) -> Path:
     return await chat_class.workshop.knowledge.documents.upload_folder(await chat_class.actor(username))
+
+
+@asynccontextmanager
+async def chat_class_in(data_dir: Path) -> AsyncIterator[ChatClass]:
+    """The class imported into `data_dir`, with its own fake Ollama (`.fake`), closed afterwards."""
+    with FakeOllama() as fake:
+        prepared = await import_chat_class(data_dir, fake)
+        try:
+            yield prepared
+        finally:
+            await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)

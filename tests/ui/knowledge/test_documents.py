@@ -3,35 +3,12 @@ paste, update a changed file, delete."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-
-from workshop_tui.testing.fake_ollama import FakeOllama
-
-from .chat_support import ChatClass, import_chat_class
-from .knowledge_support import HOSTILE, SIZE, go, open_as, upload_folder
-from .support import TIMEOUT, screen_text, type_into, until, until_shown
+from ..chat_support import ChatClass
+from ..support import screen_text, type_into, until, until_shown
+from .support import HOSTILE, SIZE, go, open_as, upload_folder
 
 NOTES = "# Llama care\n\n## Feeding\n\nLlamas eat hay and grass. " + "They chew slowly. " * 80 + \
         "\n\n## Shearing\n\nShear once a year, in spring. " + "Keep the fleece dry. " * 60
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
-    prepared = await import_chat_class(tmp_path / "data", fake)
-    try:
-        yield prepared
-    finally:
-        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
 
 
 async def test_a_file_from_the_upload_folder_is_imported_and_its_chunks_shown(chat_class: ChatClass) -> None:

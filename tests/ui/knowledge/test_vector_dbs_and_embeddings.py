@@ -3,38 +3,16 @@ and watch the job to the end across a change of screen, search it, change its mo
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-
 from workshop_tui.domain.enums import JobStatus
 from workshop_tui.storage.repositories.models import ModelRepository
-from workshop_tui.testing.fake_ollama import FakeOllama
 
-from .chat_support import ChatClass, import_chat_class
-from .knowledge_support import SIZE, go, open_as
-from .support import TIMEOUT, screen_text, type_into, until, until_shown
+from ..chat_support import ChatClass
+from ..support import screen_text, type_into, until, until_shown
+from .support import SIZE, go, open_as
 
 HANDBOOK = "# Handbook\n\n" + "\n\n".join(
     f"## Part {n}\n\n" + f"Paragraph {n} explains how llamas live in the Andes and eat grass. " * 12
     for n in range(12))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
-    prepared = await import_chat_class(tmp_path / "data", fake)
-    try:
-        yield prepared
-    finally:
-        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
 
 
 async def test_a_vector_db_is_created_and_a_job_watched_to_done_across_a_screen_change(
