@@ -212,6 +212,16 @@ class WorkshopApp(App[None]):
         """Open a sidebar place from a screen's handler, as the app's own work (see request_sign_out)."""
         self.run_worker(self.go(key), group="navigate", exit_on_error=False)
 
+    def request_conversation(self, conversation_id: int) -> None:
+        """Open Chat on one conversation, from another place (as the app's own work, see request_go)."""
+        self.run_worker(self._open_conversation(conversation_id), group="navigate", exit_on_error=False)
+
+    async def _open_conversation(self, conversation_id: int) -> None:
+        await self.go("chat")
+        opener = getattr(self.screen, "open_conversation", None)
+        if self.current_mode == "chat" and opener is not None:
+            opener(conversation_id)
+
     async def sign_out(self, reason: str | None = None) -> None:
         """End the session: back to an empty sign-in form, saying why when there is a reason.
         Call it from the app's own work only (screens use `request_sign_out`)."""

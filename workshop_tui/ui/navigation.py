@@ -57,7 +57,8 @@ PLACES: tuple[Place, ...] = (
           "collections of embedded chunks, and searching them"),
     Place("embeddings", "Embeddings", CREATORS, "workshop_tui.ui.screens.embeddings:EmbeddingsScreen",
           "jobs that embed documents into a vector DB"),
-    Place("rag", "RAG systems", EVERYONE, _COMING, "a model, a vector DB and a prompt that answer with sources"),
+    Place("rag", "RAG systems", EVERYONE, "workshop_tui.ui.screens.rag_systems:RagSystemsScreen",
+          "a model, a vector DB and a prompt that answer with sources"),
     Place("admin", "Admin", STAFF, _COMING, "approvals, users, who can see what, usage, audit and broadcast"),
     Place("health", "Health", EVERYONE, _COMING, "whether the database, the vector store and Ollama are up"),
 )

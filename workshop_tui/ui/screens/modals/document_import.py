@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Select, Static, TextArea
 
 from workshop_tui.domain.enums import Visibility
@@ -90,18 +89,15 @@ class PasteModal(ImportModal):
     def __init__(self) -> None:
         super().__init__("Paste a document")
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
-            yield self.heading()
-            yield from self.title_field("how it is listed and cited")
-            yield from self.field("content_type", "Format", Select(
-                [(plain("plain text"), "text/plain"), (plain("Markdown (# headings make chunk titles)"),
-                                                        "text/markdown")],
-                id="content_type", allow_blank=False, value="text/markdown"))
-            yield from self.field("text", "Text", TextArea(id="text", soft_wrap=True),
-                                  "paste with your terminal (often Ctrl+Shift+V), or type")
-            yield from self.visibility_field()
-            yield from self.buttons()
+    def fields(self) -> ComposeResult:
+        yield from self.title_field("how it is listed and cited")
+        yield from self.field("content_type", "Format", Select(
+            [(plain("plain text"), "text/plain"), (plain("Markdown (# headings make chunk titles)"),
+                                                    "text/markdown")],
+            id="content_type", allow_blank=False, value="text/markdown", compact=True))
+        yield from self.field("text", "Text", TextArea(id="text", soft_wrap=True, compact=True),
+                              "paste with your terminal (often Ctrl+Shift+V), or type")
+        yield from self.visibility_field()
 
     def values(self) -> dict[str, Any]:
         return {"title": self.query_one("#title", Input).value,

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from workshop_tui.domain.models import Document
@@ -39,23 +38,20 @@ class FileImportModal(ImportModal):
         self.files: list[UploadedFile] = []
         self._picked = ""
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
-            yield self.heading()
-            yield Static("", id="where", classes="muted")
-            if self.source == "upload":
-                table: DataTable[Any] = DataTable(id="files", cursor_type="row")
-                table.add_column("File", width=40, key="file")
-                table.add_column("Size", width=9, key="size")
-                table.add_column("Copied", width=16, key="copied")
-                yield table
-                yield from self.field("name", "File", Static("", id="name"), "pick a file in the list")
-            else:
-                yield from self.field("path", "Path", Input(id="path", compact=True, max_length=1000),
-                                      "relative to the import folder above; links and '..' are refused")
-            yield from self.title_field("the file's name if empty; on an update, the title stays unless given")
-            yield from self.visibility_field()
-            yield from self.buttons()
+    def fields(self) -> ComposeResult:
+        yield Static("", id="where", classes="muted")
+        if self.source == "upload":
+            table: DataTable[Any] = DataTable(id="files", cursor_type="row")
+            table.add_column("File", width=40, key="file")
+            table.add_column("Size", width=9, key="size")
+            table.add_column("Copied", width=16, key="copied")
+            yield table
+            yield from self.field("name", "File", Static("", id="name"), "pick a file in the list")
+        else:
+            yield from self.field("path", "Path", Input(id="path", compact=True, max_length=1000),
+                                  "relative to the import folder above; links and '..' are refused")
+        yield from self.title_field("the file's name if empty; on an update, the title stays unless given")
+        yield from self.visibility_field()
 
     def on_mount(self) -> None:
         if self.source == "upload":

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
@@ -37,7 +37,7 @@ def problem_text(error: Invalid) -> str:
 
 def visibility_select(choices: list[Visibility], value: Visibility = Visibility.PRIVATE) -> Select[str]:
     return Select([(plain(f"{v.value} — {VISIBILITY_HINTS[v]}"), v.value) for v in choices], id="visibility",
-                  allow_blank=False, value=value.value if value in choices else choices[0].value)
+                  allow_blank=False, value=value.value if value in choices else choices[0].value, compact=True)
 
 
 class FormModal(ModalScreen[T | None], Generic[T]):
@@ -54,8 +54,21 @@ class FormModal(ModalScreen[T | None], Generic[T]):
 
     # -- composing -----------------------------------------------------------------------------------
 
-    def heading(self) -> Static:
-        return Static(plain(self._title), id="form-title")
+    def compose(self) -> ComposeResult:
+        """The title, the fields (scrolling when they do not fit), then what went wrong and the buttons,
+        which stay in view."""
+        with Vertical(id="dialog"):
+            yield Static(plain(self._title), id="form-title")
+            with VerticalScroll(id="fields"):
+                yield from self.fields()
+            yield Static("", id="problem")
+            with Horizontal(id="buttons"):
+                yield Button(plain(self.SAVE_LABEL), id="save", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def fields(self) -> ComposeResult:
+        """The form's fields, each through `field()`."""
+        yield from ()
 
     def field(self, name: str, label: str, widget: Widget, hint: str = "") -> ComposeResult:
         """A label, the field's widget (whose id must be `name`) and a line for its hint or problem."""
@@ -63,12 +76,6 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         yield Label(plain(label), classes="field-label")
         yield widget
         yield Static(plain(hint), id=f"hint-{name}", classes="hint")
-
-    def buttons(self) -> ComposeResult:
-        yield Static("", id="problem")
-        with Horizontal(id="buttons"):
-            yield Button(plain(self.SAVE_LABEL), id="save", variant="primary")
-            yield Button("Cancel", id="cancel")
 
     # -- what subclasses give ------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Select, SelectionList
 
 from workshop_tui.domain.models import Document, EmbeddingJob, VectorDb
@@ -31,22 +30,19 @@ class StartJobsModal(FormModal[list[EmbeddingJob]]):
         self._vector_db_id = vector_db_id
         self._document_ids = set(document_ids)
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="dialog"):
-            yield self.heading()
-            yield from self.field("documents", "Documents", SelectionList[int](
-                *[(plain(f"{d.title} ({d.visibility.value})"), d.id, d.id in self._document_ids)
-                  for d in self.documents], id="documents"),
-                "Space ticks a document; each becomes one job" if self.documents
-                else "No documents yet: import one in Documents first.")
-            ids = [v.id for v in self.vector_dbs]
-            chosen = self._vector_db_id if self._vector_db_id in ids else (ids[0] if ids else Select.NULL)
-            yield from self.field("vector_db", "Vector DB", Select(
-                [(plain(f"{v.name} — {v.embedding_model}"), v.id) for v in self.vector_dbs], id="vector_db",
-                value=chosen, prompt="choose a vector DB"),
-                "its embedding model embeds the chunks" if self.vector_dbs
-                else "No vector DB of yours yet: create one in Vector DBs first.")
-            yield from self.buttons()
+    def fields(self) -> ComposeResult:
+        yield from self.field("documents", "Documents", SelectionList[int](
+            *[(plain(f"{d.title} ({d.visibility.value})"), d.id, d.id in self._document_ids)
+              for d in self.documents], id="documents"),
+            "Space ticks a document; each becomes one job" if self.documents
+            else "No documents yet: import one in Documents first.")
+        ids = [v.id for v in self.vector_dbs]
+        chosen = self._vector_db_id if self._vector_db_id in ids else (ids[0] if ids else Select.NULL)
+        yield from self.field("vector_db", "Vector DB", Select(
+            [(plain(f"{v.name} — {v.embedding_model}"), v.id) for v in self.vector_dbs], id="vector_db",
+            value=chosen, prompt="choose a vector DB", compact=True),
+            "its embedding model embeds the chunks" if self.vector_dbs
+            else "No vector DB of yours yet: create one in Vector DBs first.")
 
     def values(self) -> dict[str, Any]:
         chosen = self.query_one("#vector_db", Select).value

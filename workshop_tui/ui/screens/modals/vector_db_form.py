@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Select, Static, TextArea
 
 from workshop_tui.domain.enums import Visibility
@@ -46,30 +45,28 @@ class VectorDbFormModal(FormModal[VectorDb]):
         self.current = current
         self.SAVE_LABEL = "Create" if current is None else "Save"
 
-    def compose(self) -> ComposeResult:
+    def fields(self) -> ComposeResult:
         current = self.current
-        with VerticalScroll(id="dialog"):
-            yield self.heading()
-            yield from self.field("name", "Name", Input(current.name if current else "", id="name", compact=True,
-                                                        max_length=NAME_MAX), "how it is listed and chosen")
-            options = [(plain(describe_embedding_model(m)), m.name) for m in self.models]
-            if current is not None and current.embedding_model not in {m.name for m in self.models}:
-                options.append((plain(current.embedding_model), current.embedding_model))
-            chosen = current.embedding_model if current else (options[0][1] if options else Select.NULL)
-            hint = MODEL_HINT if options else "No embedding model is available to you: ask your instructor to " \
-                                              "allow one (all-minilm or nomic-embed-text, for example)."
-            yield from self.field("model", "Embedding model", Select(options, id="model", value=chosen,
-                                                                     prompt="choose a model"), hint)
-            yield from self.field("description", "Description (optional)",
-                                  TextArea(current.description if current else "", id="description", soft_wrap=True))
-            user = workshop_app(self.app).user
-            if may_share(user):
-                yield from self.field("visibility", "Who may use it", visibility_select(
-                    visibilities_for(user), current.visibility if current else Visibility.PRIVATE),
-                    "sharing a vector DB shares the text of the chunks in it")
-            else:
-                yield Static(plain("Private: only you (and admins) can use it."), classes="muted")
-            yield from self.buttons()
+        yield from self.field("name", "Name", Input(current.name if current else "", id="name", compact=True,
+                                                    max_length=NAME_MAX), "how it is listed and chosen")
+        options = [(plain(describe_embedding_model(m)), m.name) for m in self.models]
+        if current is not None and current.embedding_model not in {m.name for m in self.models}:
+            options.append((plain(current.embedding_model), current.embedding_model))
+        chosen = current.embedding_model if current else (options[0][1] if options else Select.NULL)
+        hint = MODEL_HINT if options else "No embedding model is available to you: ask your instructor to " \
+                                          "allow one (all-minilm or nomic-embed-text, for example)."
+        yield from self.field("model", "Embedding model", Select(options, id="model", value=chosen,
+                                                                 prompt="choose a model", compact=True), hint)
+        yield from self.field("description", "Description (optional)",
+                              TextArea(current.description if current else "", id="description", soft_wrap=True,
+                                       compact=True))
+        user = workshop_app(self.app).user
+        if may_share(user):
+            yield from self.field("visibility", "Who may use it", visibility_select(
+                visibilities_for(user), current.visibility if current else Visibility.PRIVATE),
+                "sharing a vector DB shares the text of the chunks in it")
+        else:
+            yield Static(plain("Private: only you (and admins) can use it."), classes="muted")
 
     def values(self) -> dict[str, Any]:
         model = self.query_one("#model", Select).value
