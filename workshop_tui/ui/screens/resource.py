@@ -57,9 +57,10 @@ class ResourceScreen(PlaceScreen):
         return self.query_one(f"#{self.TABLE}", DataTable)
 
     def selected_id(self) -> int | None:
-        """The id of the row under the cursor, or None in an empty table."""
-        table = self.table()
-        if table.row_count == 0:
+        """The id of the row under the cursor, or None in an empty table (or before there is one)."""
+        found = self.query(f"#{self.TABLE}")
+        table = found.first(DataTable) if found else None
+        if table is None or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key is not None else None

@@ -31,8 +31,8 @@ SEARCH_HITS = 8
 def describe(details: VectorDbDetails) -> str:
     """Several lines: the model and size, the documents with their latest job, the RAG systems on it."""
     v = details.vector_db
-    lines = [f"{v.embedding_model} · {v.dimension} dimensions · {v.distance.value} · {details.point_count:,} points"
-             f" · {v.visibility.value}"]
+    points = f"{details.point_count:,} point{'' if details.point_count == 1 else 's'}"
+    lines = [f"{v.embedding_model} · {v.dimension} dimensions · {v.distance.value} · {points} · {v.visibility.value}"]
     if v.description:
         lines.append(one_line(v.description, 200))
     if details.documents:
