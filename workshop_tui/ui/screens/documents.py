@@ -25,8 +25,8 @@ from workshop_tui.ui.screens.resource import ResourceScreen
 from workshop_tui.ui.service_calls import completed
 from workshop_tui.ui.text import plain, say
 
-COLUMNS = (("Title", 24), ("Type", 8), ("Size", 8), ("Chars", 9), ("Chunks", 6), ("Vector DBs", 14),
-           ("Visibility", 10))
+COLUMNS = (("Title", 18), ("Type", 8), ("Size", 8), ("Chars", 8), ("Chunks", 6), ("Vector DBs", 12),
+           ("Visible", 7))
 TYPES = {"text/plain": "text", "text/markdown": "markdown", "application/pdf": "PDF", "text/html": "HTML",
          "text/csv": "CSV"}
 

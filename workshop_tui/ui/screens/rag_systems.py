@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from workshop_tui.domain.errors import NotAuthenticated, ServiceError
 from workshop_tui.domain.models import RagSystem
+from workshop_tui.domain.text import one_line
 from workshop_tui.services.access import Kind
 from workshop_tui.services.chat_events import ReplyFailed, ReplyFinished
 from workshop_tui.ui.permissions import may_change, may_create
@@ -99,12 +100,12 @@ class RagSystemsScreen(ResourceScreen, ConversationRequests):
             self.query_one("#rag-detail", Static).update("")
             return
         vector_db = self.vector_db_names.get(rag.vector_db_id, f"vector DB {rag.vector_db_id} (not shared with you)")
-        threshold = "none" if rag.score_threshold is None else f"{rag.score_threshold:g}"
-        lines = [f"Vector DB: {vector_db}", f"Passages: top {rag.top_k} · lowest score: {threshold}",
-                 f"Visibility: {rag.visibility.value}"]
+        threshold = "any score" if rag.score_threshold is None else f"score ≥ {rag.score_threshold:g}"
+        lines = [f"Vector DB: {vector_db}", f"Top {rag.top_k} passages, {threshold}",
+                 f"Visible: {rag.visibility.value}"]
         if rag.description:
-            lines.append(rag.description)
-        lines.append(f"Template: {rag.prompt_template}")
+            lines.append(one_line(rag.description, 120))
+        lines.append(f"Template: {one_line(rag.prompt_template, 100)}")
         self.query_one("#rag-detail", Static).update(plain("\n".join(lines)))
 
     @on(DataTable.RowHighlighted, "#rag-systems")

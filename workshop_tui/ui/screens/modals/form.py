@@ -70,6 +70,10 @@ class FormModal(ModalScreen[T | None], Generic[T]):
         """The form's fields, each through `field()`."""
         yield from ()
 
+    def on_mount(self) -> None:
+        # Focusing the first field before the first layout may scroll its label out of view.
+        self.call_after_refresh(self.query_one("#fields", VerticalScroll).scroll_home, animate=False)
+
     def field(self, name: str, label: str, widget: Widget, hint: str = "") -> ComposeResult:
         """A label, the field's widget (whose id must be `name`) and a line for its hint or problem."""
         self._hints[name] = hint
