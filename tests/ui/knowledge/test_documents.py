@@ -4,7 +4,7 @@ paste, update a changed file, delete."""
 from __future__ import annotations
 
 from ..chat_support import ChatClass
-from ..support import screen_text, type_into, until, until_shown
+from ..support import TIMEOUT, screen_text, type_into, until, until_shown
 from .support import HOSTILE, SIZE, go, open_as, upload_folder
 
 NOTES = "# Llama care\n\n## Feeding\n\nLlamas eat hay and grass. " + "They chew slowly. " * 80 + \
@@ -51,3 +51,35 @@ async def test_markup_and_escapes_in_a_pasted_document_are_shown_as_text(chat_cl
         text = screen_text(app)
         assert "[bold]Bold[/bold]" in text and "\x1b" not in text and "52;c;" not in text
         assert app.is_running
+
+
+async def test_a_changed_file_is_offered_as_an_update_and_delete_names_its_vector_dbs(chat_class: ChatClass) -> None:
+    sam = await chat_class.actor("sam")
+    knowledge = chat_class.workshop.knowledge
+    folder = await upload_folder(chat_class, "sam")
+    (folder / "llamas.md").write_text(NOTES, encoding="utf-8")
+    document = await knowledge.documents.import_upload(sam, "llamas.md")
+    vector_db = await knowledge.vector_dbs.create(sam, "Llama notes", "all-minilm")
+    job = await knowledge.jobs.enqueue(sam, document.id, vector_db.id)
+    await knowledge.jobs.wait(sam, job.id, timeout_s=TIMEOUT)
+    (folder / "llamas.md").write_text(NOTES + "\n\n## Sleeping\n\nLlamas sleep lying down.", encoding="utf-8")
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "documents", "documents-load")
+        await pilot.press("u")
+        await until_shown(pilot, "llamas.md")
+        await pilot.press("enter")
+        await until_shown(pilot, "Imported before")
+        assert "update that document (it is re-embedded)" in screen_text(app)
+        await pilot.click("#answer-0")  # Update “llamas.md”
+        await until_shown(pilot, "Imported “llamas.md”")
+        [updated] = [d for d in await knowledge.documents.list(sam) if d.original_filename == "llamas.md"]
+        assert updated.id == document.id and "Llamas sleep lying down." in (
+            await knowledge.documents.get(sam, document.id)).text
+        await until(pilot, lambda: "Llama notes" in screen_text(app), "the vector DB it is in")
+        await pilot.press("d")
+        await until_shown(pilot, "Delete “llamas.md”?")
+        assert "It leaves the vector DB(s) Llama" in screen_text(app)
+        await pilot.click("#confirm")
+        await until_shown(pilot, "Deleted “llamas.md”")
+    assert [d for d in await knowledge.documents.list(sam) if d.id == document.id] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.services.access import OPERATOR
 from workshop_tui.ui.app import WorkshopApp
+from workshop_tui.ui.widgets.composer import Composer
 
 from ..chat_support import ChatClass
 from ..support import screen_text, type_into, until, until_shown
@@ -53,6 +54,7 @@ async def test_a_rag_system_is_created_tried_with_citations_and_opened_in_chat(c
         await until_shown(pilot, "Lunch helper: When is lunch?")
         await until_shown(pilot, FAKE_REPLY)
         assert "RAG" in screen_text(app)
+        await until(pilot, lambda: isinstance(app.focused, Composer), "the composer, to go on")
     sam = await chat_class.actor("sam")
     [conversation, *_] = await chat_class.workshop.chat.list(sam)
     [rag] = [r for r in await chat_class.workshop.knowledge.rag.list(sam) if r.name == "Lunch helper"]

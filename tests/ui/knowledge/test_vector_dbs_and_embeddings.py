@@ -3,6 +3,10 @@ and watch the job to the end across a change of screen, search it, change its mo
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from workshop_tui.domain.enums import JobStatus
 from workshop_tui.storage.repositories.models import ModelRepository
 
@@ -10,17 +14,43 @@ from ..chat_support import ChatClass
 from ..support import screen_text, type_into, until, until_shown
 from .support import SIZE, go, open_as
 
+
+class Gate:
+    """Holds every embed request of the knowledge services until let through: `let(n)` lets n more
+    through, `open()` all of them. A job stores a batch once two more are queued behind it."""
+
+    def __init__(self, chat_class: ChatClass, monkeypatch: pytest.MonkeyPatch) -> None:
+        embedder = chat_class.workshop.knowledge.embedder
+        self._real = embedder.embed_documents
+        self._passes = asyncio.Semaphore(0)
+        self._open = False
+        monkeypatch.setattr(embedder, "embed_documents", self._held)
+
+    async def _held(self, model: str, texts: list[str]) -> list[list[float]]:
+        if not self._open:
+            await self._passes.acquire()
+        return await self._real(model, texts)
+
+    def let(self, count: int) -> None:
+        for _ in range(count):
+            self._passes.release()
+
+    def open(self) -> None:
+        self._open = True
+        self.let(1000)
+
+
 HANDBOOK = "# Handbook\n\n" + "\n\n".join(
     f"## Part {n}\n\n" + f"Paragraph {n} explains how llamas live in the Andes and eat grass. " * 12
     for n in range(12))
 
 
 async def test_a_vector_db_is_created_and_a_job_watched_to_done_across_a_screen_change(
-        chat_class: ChatClass) -> None:
+        chat_class: ChatClass, monkeypatch: pytest.MonkeyPatch) -> None:
     sam = await chat_class.actor("sam")
     knowledge = chat_class.workshop.knowledge
     chat_class.workshop.settings.documents.embed_batch_size = 2
-    chat_class.fake.scenario.embed_delay = 0.15
+    gate = Gate(chat_class, monkeypatch)
     await knowledge.documents.import_text(sam, "Handbook", HANDBOOK, content_type="text/markdown")
     app = await open_as(chat_class, "sam")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -39,10 +69,13 @@ async def test_a_vector_db_is_created_and_a_job_watched_to_done_across_a_screen_
         await until_shown(pilot, "Started 1 embedding job(s)")
 
         await go(pilot, "embeddings", "embeddings-load")
-        await until(pilot, lambda: "running" in screen_text(app) and "/s" in screen_text(app), "a running job")
+        gate.let(5)  # three batches of two chunks stored
+        await until(pilot, lambda: "running" in screen_text(app) and "6/12" in screen_text(app)
+                    and "/s" in screen_text(app), "a running job with its rate")
         assert "Handbook" in screen_text(app) and "Llama notes" in screen_text(app)
         await go(pilot, "chat", "chat-load")
-        await until_shown(pilot, "Embedding done", timeout=60)
+        gate.open()  # the rest of the job runs while another screen is open
+        await until_shown(pilot, "Embedding done")
         assert "“Handbook” is embedded into “Llama notes”" in screen_text(app)
         await go(pilot, "embeddings", "embeddings-load")
         [job] = await knowledge.jobs.list(sam)
@@ -95,3 +128,29 @@ async def test_changing_the_model_warns_and_deleting_names_the_rag_systems(chat_
         await pilot.click("#confirm")
         await until_shown(pilot, "Deleted the vector DB “Rules”")
     assert await chat_class.workshop.knowledge.rag.list(await chat_class.actor("ines")) == []
+
+
+async def test_a_job_is_cancelled_then_resumed_to_the_end(chat_class: ChatClass,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    sam = await chat_class.actor("sam")
+    knowledge = chat_class.workshop.knowledge
+    chat_class.workshop.settings.documents.embed_batch_size = 2
+    gate = Gate(chat_class, monkeypatch)
+    document = await knowledge.documents.import_text(sam, "Handbook", HANDBOOK, content_type="text/markdown")
+    vector_db = await knowledge.vector_dbs.create(sam, "Llama notes", "all-minilm")
+    job = await knowledge.jobs.enqueue(sam, document.id, vector_db.id)
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "embeddings", "embeddings-load")
+        gate.let(5)
+        await until_shown(pilot, "6/12")
+        await pilot.press("x")
+        await until_shown(pilot, "Why: cancelled by sam")
+        await until_shown(pilot, "Embedding cancelled")  # said on any screen, here too
+        assert (await knowledge.jobs.get(sam, job.id)).status is JobStatus.CANCELLED
+        gate.open()
+        await pilot.press("r")
+        await until_shown(pilot, "Embedding done")
+        finished = await knowledge.jobs.get(sam, job.id)
+        assert finished.status is JobStatus.DONE
+        await until_shown(pilot, f"████████ {finished.chunks_total}/{finished.chunks_total}")

@@ -139,6 +139,7 @@ class ChatScreen(PlaceScreen, ConversationRequests):
             say(self.app, "A reply is still being written: stop it with Esc first.", severity="warning")
             return
         self._load(open_id=conversation_id)
+        self.query_one(Composer).focus()
 
     @on(ConversationList.Chosen)
     def _conversation_chosen(self, event: ConversationList.Chosen) -> None:

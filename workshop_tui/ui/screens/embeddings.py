@@ -66,6 +66,9 @@ class EmbeddingsScreen(ResourceScreen):
     def __init__(self, place):  # type: ignore[no-untyped-def]
         super().__init__(place)
         self.jobs: dict[int, JobProgress] = {}
+        self.live: dict[int, JobProgress] = {}
+        """The latest report of each job from the feed: fresher than a reading (counts are stored every
+        half second), and never older, since every change is published after it is written."""
         self.titles: dict[int, str] = {}
         self.vector_db_names: dict[int, str] = {}
 
@@ -94,7 +97,7 @@ class EmbeddingsScreen(ResourceScreen):
             return
         self.titles = {d.id: d.title for d in documents}
         self.vector_db_names = {v.id: v.name for v in vector_dbs}
-        self.jobs = {job.id: JobProgress.of(job) for job in reversed(jobs)}  # newest first
+        self.jobs = {job.id: self.live.get(job.id) or JobProgress.of(job) for job in reversed(jobs)}  # newest first
         self.fill((job_id, self._cells(report)) for job_id, report in self.jobs.items())
         self.status("" if jobs else "No embedding jobs yet: press n to embed documents into a vector DB.")
         self._show_detail()
@@ -157,7 +160,7 @@ class EmbeddingsScreen(ResourceScreen):
 
     @on(JobReported)
     def _reported(self, message: JobReported) -> None:
-        report = message.report
+        report = self.live[message.report.job_id] = message.report
         if report.job_id not in self.jobs:  # started elsewhere (or queued again): read the list, newest first
             self._load()
             return
