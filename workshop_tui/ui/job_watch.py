@@ -1,12 +1,14 @@
-"""Telling the signed-in person when one of their embedding jobs ends, on whatever screen they are.
+"""Following the signed-in person's embedding jobs through the event bus (`EmbeddingJobService.watch`).
 
-The jobs run in the services whatever the screen; this follows the session's own jobs through the
-event bus (`EmbeddingJobService.watch`) and says when one is done, failed (with the reason) or
-cancelled. It runs as the app's own work from the moment the places open until sign-out.
+`follow_jobs` is the one loop: the Embeddings screen shows every report as it comes, the Vector DBs
+screen describes a vector DB again when a job into it ends, and the app itself (`watch_jobs`, from
+the moment the places open until sign-out) says on whatever screen is open when a job is done, has
+failed (with the reason) or was cancelled.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from workshop_tui.domain.enums import JobStatus
@@ -19,26 +21,46 @@ if TYPE_CHECKING:
     from workshop_tui.ui.app import WorkshopApp
 
 GROUP = "job-watch"
+RECHECK_S = 30.0  # with no report for this long, read again (a job run by another process sends none)
+OnReport = Callable[["JobProgress"], Awaitable[None]]
+
+
+async def follow_jobs(app: WorkshopApp, actor: Actor, on_report: OnReport,
+                      on_gap: Callable[[], None] = lambda: None) -> None:
+    """Give `on_report` every report of `actor`'s jobs until cancelled. `on_gap` is called once
+    following (read what is there now: nothing is missed between the reading and the feed), and
+    whenever reports may have been missed. Returns quietly once the account may no longer act: the
+    account's own watch signs it out with the reason."""
+    try:
+        async with app.services.knowledge.jobs.watch(actor) as feed:
+            on_gap()
+            dropped = 0
+            while True:
+                try:
+                    report = await feed.get(timeout=RECHECK_S)
+                except TimeoutError:
+                    on_gap()
+                    continue
+                if feed.dropped != dropped:  # the reader fell behind and lost some
+                    dropped = feed.dropped
+                    on_gap()
+                await on_report(report)
+    except ServiceError:
+        return
 
 
 def watch_jobs(app: WorkshopApp, actor: Actor) -> None:
-    """Follow `actor`'s jobs from now on (instead of anyone's followed before)."""
-    app.run_worker(_follow(app, actor), group=GROUP, exclusive=True, exit_on_error=False)
+    """Say when one of `actor`'s jobs ends, on any screen (instead of anyone's followed before)."""
+
+    async def tell(report: JobProgress) -> None:
+        if report.finished:
+            await _tell(app, actor, report)
+
+    app.run_worker(follow_jobs(app, actor, tell), group=GROUP, exclusive=True, exit_on_error=False)
 
 
 def stop_watching_jobs(app: WorkshopApp) -> None:
     app.workers.cancel_group(app, GROUP)
-
-
-async def _follow(app: WorkshopApp, actor: Actor) -> None:
-    try:
-        async with app.services.knowledge.jobs.watch(actor) as feed:
-            while True:
-                report = await feed.get()
-                if report.finished:
-                    await _tell(app, actor, report)
-    except ServiceError:
-        return  # the account may no longer act: the account's own watch signs it out with the reason
 
 
 async def _tell(app: WorkshopApp, actor: Actor, report: JobProgress) -> None:

@@ -15,7 +15,8 @@ from .snapshot_data import prepare_knowledge_data
 
 SIZE = (100, 30)
 THEMES = ["workshop-dark", "workshop-light"]
-FOREVER = {"account-watch", "job-watch", "embeddings-follow"}  # they follow the session until it ends
+# They follow the session until it ends.
+FOREVER = {"account-watch", "job-watch", "embeddings-follow", "vector-dbs-follow"}
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,9 @@ async def test_a_vector_db_is_created_and_a_job_watched_to_done_across_a_screen_
         assert job.status is JobStatus.DONE
         await until_shown(pilot, f"████████ {job.chunks_total}/{job.chunks_total}")
         assert "done" in screen_text(app)
+        await go(pilot, "vector_dbs", "vector-dbs-load", "vector-dbs-describe")
+        await until_shown(pilot, f"Handbook (done {job.chunks_total}/{job.chunks_total})")
+        assert f"{job.chunks_total} points" in screen_text(app)
 
 
 async def test_search_shows_hits_with_scores_and_a_hit_opens(chat_class: ChatClass) -> None:

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from workshop_tui.domain.enums import JobStatus
-from workshop_tui.domain.errors import ServiceError
 from workshop_tui.services.access import Kind
 from workshop_tui.services.embedding_runner import JobProgress
 from workshop_tui.ui.formatting import bar_text, duration_text, time_left
+from workshop_tui.ui.job_watch import follow_jobs
 from workshop_tui.ui.permissions import may_create
 from workshop_tui.ui.screens.modals.start_jobs import start_jobs
 from workshop_tui.ui.screens.resource import ResourceScreen
@@ -26,7 +26,6 @@ from workshop_tui.ui.text import plain
 COLUMNS = (("Document", 16), ("Vector DB", 12), ("Progress", 16), ("Rate", 7), ("Left", 8), ("State", 9))
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 STOPPED = (JobStatus.FAILED, JobStatus.CANCELLED)
-RECHECK_S = 30.0  # with no report for this long, read the jobs again (a job of another process sends none)
 
 
 class JobReported(Message):
@@ -141,22 +140,11 @@ class EmbeddingsScreen(ResourceScreen):
     @work(group="embeddings-follow", exclusive=True, exit_on_error=False)
     async def _follow(self) -> None:
         app = self.workshop_app
-        if app.actor is None:
-            return
-        try:
-            async with app.services.knowledge.jobs.watch(app.actor) as feed:
-                self._load()  # once following, so that no change between the reading and the feed is missed
-                dropped = 0
-                while True:
-                    try:
-                        self.post_message(JobReported(await feed.get(timeout=RECHECK_S)))
-                    except TimeoutError:
-                        self._load()
-                    if feed.dropped != dropped:  # fell behind: some reports were lost
-                        dropped = feed.dropped
-                        self._load()
-        except ServiceError as exc:
-            self.status(f"Live progress stopped: {exc}")
+        if app.actor is not None:
+            await follow_jobs(app, app.actor, self._report, on_gap=self._load)
+
+    async def _report(self, report: JobProgress) -> None:
+        self.post_message(JobReported(report))
 
     @on(JobReported)
     def _reported(self, message: JobReported) -> None:

@@ -12,10 +12,13 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from workshop_tui.domain.enums import JobStatus
 from workshop_tui.domain.models import VectorDb
 from workshop_tui.domain.text import one_line
 from workshop_tui.services.access import Kind
+from workshop_tui.services.embedding_runner import JobProgress
 from workshop_tui.services.vector_dbs import VectorDbDetails
+from workshop_tui.ui.job_watch import follow_jobs
 from workshop_tui.ui.permissions import may_change, may_create
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.reading import ReadingModal
@@ -82,7 +85,18 @@ class VectorDbsScreen(ResourceScreen):
 
     def on_mount(self) -> None:
         self.sync_actions()
-        self._load()
+        self._follow()
+
+    @work(group="vector-dbs-follow", exclusive=True, exit_on_error=False)
+    async def _follow(self) -> None:
+        """Describe the vector DB again when a job of yours into it changes state."""
+        app = self.workshop_app
+        if app.actor is not None:
+            await follow_jobs(app, app.actor, self._job_reported, on_gap=self._load)
+
+    async def _job_reported(self, report: JobProgress) -> None:
+        if report.vector_db_id == self.selected_id() and (report.finished or report.status is JobStatus.QUEUED):
+            self._describe(report.vector_db_id)
 
     def on_screen_resume(self) -> None:
         self._load()
