@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from workshop_tui.ui.app import WorkshopApp
-
-from ..snapshot_world import PASSWORD, open_snapshot_workshop
+from ..snapshot_world import PASSWORD
+from ..test_snapshots import make_app
 from .snapshot_data import prepare_knowledge_data
 
 SIZE = (100, 30)
@@ -24,10 +23,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("knowledge-snapshots") / "data"
     prepare_knowledge_data(folder)
     return folder
-
-
-def make_app(data_dir: Path) -> WorkshopApp:
-    return WorkshopApp(open_workshop=lambda: open_snapshot_workshop(data_dir))
 
 
 async def settle(pilot: Any, theme: str) -> None:

@@ -135,17 +135,7 @@ class RagSystemsScreen(ResourceScreen, ConversationRequests):
 
     # -- creating, changing, deleting ----------------------------------------------------------------
 
-    @work(group="rag-edit", exclusive=True, exit_on_error=False)
-    async def action_create(self) -> None:
-        await self._edit(None)
-
-    @work(group="rag-edit", exclusive=True, exit_on_error=False)
-    async def action_change(self) -> None:
-        chosen = self.selected()
-        if chosen is not None and may_change(self.workshop_app.user, chosen):
-            await self._edit(chosen)
-
-    async def _edit(self, current: RagSystem | None) -> None:
+    async def edit(self, current: RagSystem | None) -> None:
         services = self.workshop_app.services
         models = await self.ask(lambda actor: services.catalog.list(actor, usable_only=True), "Models")
         vector_dbs = await self.ask(services.knowledge.vector_dbs.list, "Vector DBs")

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Static
 
+from workshop_tui.ui.permissions import may_change
 from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.text import plain
 
@@ -80,6 +81,21 @@ class ResourceScreen(PlaceScreen):
         line = self.query_one("#status", Static)
         line.update(plain(text))
         line.set_class(error, "error")
+
+    def selected(self) -> Any:
+        """The resource under the cursor, or None."""
+        return None
+
+    async def edit(self, current: Any) -> None:
+        """Create (`current` is None) or change a resource through the screen's form."""
+
+    def action_create(self) -> None:
+        self.run_worker(self.edit(None), group=f"{self.TABLE}-edit", exclusive=True, exit_on_error=False)
+
+    def action_change(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and may_change(self.workshop_app.user, chosen):
+            self.run_worker(self.edit(chosen), group=f"{self.TABLE}-edit", exclusive=True, exit_on_error=False)
 
     async def ask(self, call: Callable[[Actor], Awaitable[T]], description: str) -> T | None:
         """Make a service call as the signed-in actor, through `guarded`: None when refused or signed out."""

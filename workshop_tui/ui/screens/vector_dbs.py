@@ -157,17 +157,7 @@ class VectorDbsScreen(ResourceScreen):
 
     # -- creating, changing, deleting ----------------------------------------------------------------
 
-    @work(group="vector-dbs-edit", exclusive=True, exit_on_error=False)
-    async def action_create(self) -> None:
-        await self._edit(None)
-
-    @work(group="vector-dbs-edit", exclusive=True, exit_on_error=False)
-    async def action_change(self) -> None:
-        chosen = self.selected()
-        if chosen is not None and may_change(self.workshop_app.user, chosen):
-            await self._edit(chosen)
-
-    async def _edit(self, current: VectorDb | None) -> None:
+    async def edit(self, current: VectorDb | None) -> None:
         app = self.workshop_app
         assert app.actor is not None
         models = await app.guarded(app.services.catalog.list(app.actor, usable_only=True), "Models")
