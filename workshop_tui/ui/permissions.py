@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from workshop_tui.domain.enums import Role, Visibility
+from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.models import User
 from workshop_tui.services.access import ADMINS, CREATE, SHARE, Kind
 
@@ -37,7 +37,3 @@ def is_admin(user: User | None) -> bool:
 def visibilities_for(user: User | None) -> list[Visibility]:
     """The visibilities the user may choose for something new: private only, unless they may share."""
     return list(Visibility) if may_share(user) else [Visibility.PRIVATE]
-
-
-def role_of(user: User | None) -> Role | None:
-    return None if user is None else user.role

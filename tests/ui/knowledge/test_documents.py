@@ -3,6 +3,10 @@ paste, update a changed file, delete."""
 
 from __future__ import annotations
 
+from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.services.access import OPERATOR
+from workshop_tui.ui.app import WorkshopApp
+
 from ..chat_support import ChatClass
 from ..support import TIMEOUT, screen_text, type_into, until, until_shown
 from .support import HOSTILE, SIZE, go, open_as, upload_folder
@@ -83,3 +87,24 @@ async def test_a_changed_file_is_offered_as_an_update_and_delete_names_its_vecto
         await pilot.click("#confirm")
         await until_shown(pilot, "Deleted “llamas.md”")
     assert [d for d in await knowledge.documents.list(sam) if d.id == document.id] == []
+
+
+async def test_an_admin_imports_a_server_file_and_a_refused_path_is_named_beside_its_field(
+        chat_class: ChatClass) -> None:
+    accounts = chat_class.workshop.accounts
+    await accounts.add_user(OPERATOR, "adele", Role.ADMIN, AccountStatus.ACTIVE, "Ada Admin", "a long enough password")
+    root = chat_class.workshop.knowledge.documents.import_root
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "guide.md").write_text("# Guide\n\nThe server's own copy of the guide.", encoding="utf-8")
+    app = WorkshopApp(chat_class.workshop, signed_in=await accounts.login("adele", "a long enough password"))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go(pilot, "documents", "documents-load")
+        await pilot.press("s")
+        await until_shown(pilot, "Import a file on the server")
+        await type_into(pilot, "#path", "../secrets.md")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen.query_one("#hint-path").has_class("problem"), "the path's problem")
+        assert "'..' may not appear in an import path" in screen_text(app)
+        app.screen.query_one("#path").value = "guide.md"
+        await pilot.press("ctrl+s")
+        await until_shown(pilot, "Imported “guide.md”")
