@@ -110,6 +110,17 @@ async def list_documents(world: World, actor: Actor, case: Case) -> Any:
     listed_as_table_says(actor, case.target, await world.stack.knowledge.documents.list(actor))
 
 
+@register("documents.summaries", "document", ("listing",), documents_of_every_visibility, lambda a, c: a.active)
+async def summarize_documents(world: World, actor: Actor, case: Case) -> Any:
+    listed_as_table_says(actor, case.target, [s.document for s in await world.stack.knowledge.documents.summaries(
+        actor)])
+
+
+@register("documents.chunks", "document", OWNED, document, on_target(Action.READ))
+async def document_chunks(world: World, actor: Actor, case: Case) -> Any:
+    assert (await world.stack.knowledge.documents.chunks(actor, case.target.id)).chunks
+
+
 @register("documents.update(title)", "document", OWNED, document, on_target(Action.UPDATE))
 async def rename_document(world: World, actor: Actor, case: Case) -> Any:
     return await world.stack.knowledge.documents.update(actor, case.target.id, title="Renamed")

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from workshop_tui.domain.enums import Visibility
+from workshop_tui.domain.enums import JobStatus, Visibility
 from workshop_tui.domain.errors import Forbidden, Invalid
 from workshop_tui.services.access import Action, Actor, Kind
 from workshop_tui.services.rag import DEFAULT_TEMPLATE
+from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 
 from .access_registry import (
     expect_job,
@@ -110,6 +111,31 @@ async def get_job(world: World, actor: Actor, case: Case) -> Any:
 @register("embedding_jobs.cancel", "embedding_job", JOBS, job, on_job(Action.UPDATE))
 async def cancel_job(world: World, actor: Actor, case: Case) -> Any:
     return await world.stack.knowledge.jobs.cancel(actor, case.target.id)
+
+
+async def stopped_job(world: World, actor: Actor, variant: str) -> Case:
+    made = await job(world, actor, variant)
+    async with world.ctx.db.transaction() as session:
+        await EmbeddingJobRepository(session).update(made.target.id, status=JobStatus.CANCELLED)
+    return made
+
+
+@register("embedding_jobs.resume", "embedding_job", JOBS, stopped_job,
+          lambda a, c: on_job(Action.UPDATE)(a, c) and expect_kind(a, Action.CREATE, Kind.EMBEDDING_JOB)
+          and expect_owned(a, Action.UPDATE, c.vector_db))
+async def resume_job(world: World, actor: Actor, case: Case) -> Any:
+    """Resuming is queueing again: the job's document (public here) read, its vector DB changed."""
+    return await world.stack.knowledge.jobs.resume(actor, case.target.id)
+
+
+async def nothing(world: World, actor: Actor, variant: str) -> Case:
+    return Case()
+
+
+@register("embedding_jobs.watch", "embedding_job", ("listing",), nothing, lambda a, c: a.active)
+async def watch_jobs(world: World, actor: Actor, case: Case) -> Any:
+    async with world.stack.knowledge.jobs.watch(actor):
+        pass
 
 
 async def jobs_of(world: World, actor: Actor, variant: str) -> Case:

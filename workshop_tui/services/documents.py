@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.errors import Conflict, Forbidden, Invalid
 from workshop_tui.domain.models import Document
@@ -25,7 +27,9 @@ from workshop_tui.services.access import ADMINS, Action, Actor, Kind, authorize,
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.document_sources import UploadedFile, list_folder, upload_folder
+from workshop_tui.services.document_views import DocumentChunks, DocumentSummary, summarize
 from workshop_tui.services.embedding_jobs import EmbeddingJobService, Requeued
+from workshop_tui.services.embedding_runner import chunks_of
 from workshop_tui.services.extraction import (
     ExtractedText,
     ExtractionLimits,
@@ -47,7 +51,7 @@ from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobReposit
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 from workshop_tui.vectors import VectorStore
 
-__all__ = ["DocumentService", "DuplicateDocument", "UploadedFile"]
+__all__ = ["DocumentChunks", "DocumentService", "DocumentSummary", "DuplicateDocument", "UploadedFile"]
 TEXT_TYPES = ("text/plain", "text/markdown")
 
 
@@ -198,9 +202,33 @@ class DocumentService:
         """Documents the actor may read, newest first, without their text."""
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
-            visibilities = frozenset() if mine_only else readable_visibilities(actor)
-            documents = await DocumentRepository(session).list_readable(actor.id, visibilities)
+            return await self._readable(session, actor, mine_only)
+
+    @staticmethod
+    async def _readable(session: AsyncSession, actor: Actor, mine_only: bool) -> list[Document]:
+        visibilities = frozenset() if mine_only else readable_visibilities(actor)
+        documents = await DocumentRepository(session).list_readable(actor.id, visibilities)
         return [d for d in documents if can_read(actor, d) and (d.creator_id == actor.id or not mine_only)]
+
+    async def summaries(self, actor: Actor, *, mine_only: bool = False) -> list[DocumentSummary]:
+        """`list`, with each document's length, its chunk count once a job chunked it, and the vector
+        DBs it is in (those the actor may read), in a few statements whatever the number of documents."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            documents = await self._readable(session, actor, mine_only)
+            ids = [d.id for d in documents]
+            lengths = await DocumentRepository(session).lengths(ids)
+            jobs = await EmbeddingJobRepository(session).for_documents(ids)
+            vector_dbs = await VectorDbRepository(session).by_ids({j.vector_db_id for j in jobs})
+        readable = {i: v for i, v in vector_dbs.items() if can_read(actor, v)}
+        return summarize(documents, lengths, jobs, readable)
+
+    async def chunks(self, actor: Actor, document_id: int) -> DocumentChunks:
+        """One document with its text and the chunks embedding makes of it (headings and offsets),
+        chunked in a thread with the configured size and overlap."""
+        document = await self.get(actor, document_id)
+        found = await asyncio.to_thread(chunks_of, self.ctx, document.text)
+        return DocumentChunks(document, tuple(found))
 
     async def update(self, actor: Actor, document_id: int, *, title: str | None = None,
                      visibility: Visibility | None = None) -> Document:

@@ -26,20 +26,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import JobStatus
-from workshop_tui.domain.errors import Invalid, NotFound, Unavailable
+from workshop_tui.domain.errors import Conflict, Invalid, NotFound, Unavailable
 from workshop_tui.domain.models import EmbeddingJob
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.embedder import Embedder
-from workshop_tui.services.embedding_runner import TERMINAL, TOPIC_STATUS, JobProgress, JobRunner
+from workshop_tui.services.embedding_runner import TERMINAL, TOPIC_STATUS, JobFeed, JobProgress, JobRunner
 from workshop_tui.services.knowledge_access import authorize_model, load
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
 from workshop_tui.vectors import VectorStore
 
-__all__ = ["EmbeddingJobService", "JobProgress", "Requeued"]
+__all__ = ["EmbeddingJobService", "JobFeed", "JobProgress", "Requeued"]
 log = get_logger(__name__)
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -263,7 +263,39 @@ class EmbeddingJobService:
         self.runner.publish(TOPIC_STATUS, JobProgress.of(current), current.requested_by_id)
         return current
 
+    async def resume(self, actor: Actor, job_id: int) -> EmbeddingJob:
+        """Run a failed or cancelled job again from the chunks it had stored, checked as `enqueue` is.
+        Only a pair's latest job resumes (a later one, for a replaced text or a new model, supersedes
+        it); a job that is done or under way is returned as it is."""
+        async with self.ctx.db.transaction() as session:
+            actor = await fresh_actor(session, actor)
+            job = await self._visible_job(session, actor, job_id, Action.UPDATE)
+            authorize(actor, Action.CREATE, Kind.EMBEDDING_JOB)
+            await load(DocumentRepository(session), actor, job.document_id, Action.READ, "document")
+            vector_db = await load(VectorDbRepository(session), actor, job.vector_db_id, Action.UPDATE, "vector DB")
+            await authorize_model(session, actor, vector_db.embedding_model)
+            if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+                return job
+            jobs = EmbeddingJobRepository(session)
+            latest = (await jobs.list(document_id=job.document_id, vector_db_id=job.vector_db_id))[-1]
+            if latest.id != job.id:
+                raise Conflict(f"job {latest.id} embeds this document into this vector DB since; resume that one")
+            await jobs.update(job.id, status=JobStatus.QUEUED, error=None, finished_at=None)
+            job = await jobs.get(job.id) or job
+        self._announce(job)
+        self._spawn(job.id)
+        return job
+
     # -- following ---------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def watch(self, actor: Actor) -> AsyncIterator[JobFeed]:
+        """Every report (progress, state, end) of the jobs the actor asked for, as they happen: for a
+        session to show live progress and to say when a job ends, on whatever screen it is."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+        async with self.ctx.events.subscribe("job", user_id=actor.id) as subscription:
+            yield JobFeed(subscription)
 
     async def progress(self, actor: Actor, job_id: int) -> AsyncIterator[JobProgress]:
         """The job's state now, then every change until it is done, failed or cancelled.
@@ -279,9 +311,7 @@ class EmbeddingJobService:
                 event = await subscription.get()
                 if event.data.get("job_id") != job_id:
                     continue
-                report = JobProgress(job_id, event.data["document_id"], event.data["vector_db_id"],
-                                     JobStatus(event.data["status"]), event.data["done"], event.data["total"],
-                                     event.data.get("rate"), event.data.get("error"))
+                report = JobProgress.from_event(event.data)
                 yield report
                 if report.finished:
                     return

@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.chunking import Chunk, chunk_markdown
@@ -29,6 +30,7 @@ from workshop_tui.domain.models import Document, EmbeddingJob, VectorDb
 from workshop_tui.ollama import ModelBusy, OllamaError, Unreachable
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.embedder import Embedder
+from workshop_tui.services.events import Subscription
 from workshop_tui.storage.repositories.documents import DocumentRepository
 from workshop_tui.storage.repositories.embedding_jobs import EmbeddingJobRepository
 from workshop_tui.storage.repositories.vector_dbs import VectorDbRepository
@@ -68,6 +70,28 @@ class JobProgress:
     def of(cls, job: EmbeddingJob, rate: float | None = None) -> JobProgress:
         return cls(job.id, job.document_id, job.vector_db_id, job.status, job.chunks_done, job.chunks_total,
                    rate, job.error)
+
+    @classmethod
+    def from_event(cls, data: Mapping[str, Any]) -> JobProgress:
+        """The report a `job.progress` or `job.status` event carries (see `JobRunner.publish`)."""
+        return cls(data["job_id"], data["document_id"], data["vector_db_id"], JobStatus(data["status"]),
+                   data["done"], data["total"], data.get("rate"), data.get("error"))
+
+
+class JobFeed:
+    """Reports of the jobs a subscription follows, as they come (see `EmbeddingJobService.watch`)."""
+
+    def __init__(self, subscription: Subscription) -> None:
+        self._subscription = subscription
+
+    async def get(self, timeout: float | None = None) -> JobProgress:  # noqa: ASYNC109 - a bounded wait for callers
+        """The next report; TimeoutError after `timeout` seconds without one."""
+        return JobProgress.from_event((await self._subscription.get(timeout)).data)
+
+    @property
+    def dropped(self) -> int:
+        """Reports lost because the reader fell behind (a screen then reads the jobs again)."""
+        return self._subscription.dropped
 
 
 def chunks_of(ctx: ServiceContext, text: str) -> list[Chunk]:

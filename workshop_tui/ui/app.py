@@ -28,6 +28,7 @@ from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus
 from workshop_tui.domain.errors import ConfigError, Invalid, NotAuthenticated, ServiceError
 from workshop_tui.ui.account_watch import AccountWatch
+from workshop_tui.ui.job_watch import stop_watching_jobs, watch_jobs
 from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
 from workshop_tui.ui.screens.sign_in import SignInScreen
 from workshop_tui.ui.session import SessionContext
@@ -198,6 +199,8 @@ class WorkshopApp(App[None]):
             for place in PLACES:
                 self.add_mode(place.key, place.make_screen)
             self._places_open = True
+        if self.actor is not None:
+            watch_jobs(self, self.actor)  # says when an embedding job ends, on any screen
         await self.switch_mode("chat")
 
     def request_sign_out(self, reason: str | None = None) -> None:
@@ -211,13 +214,17 @@ class WorkshopApp(App[None]):
 
     def request_chat_with(self, text: str) -> None:
         """Open Chat with `text` in the composer of a new conversation, from any screen's handler."""
-        self.run_worker(self._chat_with(text), group="navigate", exit_on_error=False)
+        self.run_worker(self._in_chat("start_with", text), group="navigate", exit_on_error=False)
 
-    async def _chat_with(self, text: str) -> None:
+    def request_conversation(self, conversation_id: int) -> None:
+        """Open Chat on one conversation, from another place (as the app's own work, see request_go)."""
+        self.run_worker(self._in_chat("open_conversation", conversation_id), group="navigate", exit_on_error=False)
+
+    async def _in_chat(self, method: str, argument: object) -> None:
         await self.go("chat")
-        start_with = getattr(self.screen, "start_with", None)
-        if self.current_mode == "chat" and start_with is not None:
-            start_with(text)
+        call = getattr(self.screen, method, None)
+        if self.current_mode == "chat" and call is not None:
+            call(argument)
 
     async def sign_out(self, reason: str | None = None) -> None:
         """End the session: back to an empty sign-in form, saying why when there is a reason.
@@ -225,6 +232,7 @@ class WorkshopApp(App[None]):
         if self.actor is None and not self._places_open:
             return
         self._watch.stop()
+        stop_watching_jobs(self)
         self.actor = None
         await self.switch_mode(ENTRY)
         while len(self.screen_stack) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import defer
 
 from workshop_tui.domain.models import Document
@@ -41,6 +41,15 @@ class DocumentRepository(OwnedRepository[DocumentRow, Document]):
             return {}
         query = select(DocumentRow).where(DocumentRow.id.in_(wanted)).options(defer(DocumentRow.text, raiseload=True))
         return {row.id: self._summary(row) for row in await self.session.scalars(query)}
+
+    async def lengths(self, ids: Iterable[int]) -> dict[int, int]:
+        """The length in characters of each of these documents' text, counted by the database."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(DocumentRow.id, func.length(DocumentRow.text)).where(DocumentRow.id.in_(wanted)))
+        return {document_id: int(length or 0) for document_id, length in rows}
 
     async def texts(self, ids: Iterable[int]) -> dict[int, str]:
         """The texts of these documents by id, in one statement of two columns (no ORM rows kept).

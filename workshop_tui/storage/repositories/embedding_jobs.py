@@ -74,6 +74,13 @@ class EmbeddingJobRepository:
         query = query.order_by(EmbeddingJobRow.id).limit(limit)
         return [to_domain(EmbeddingJob, row) for row in await self.session.scalars(query)]
 
+    async def for_documents(self, document_ids: Collection[int]) -> list[EmbeddingJob]:
+        """Every job of these documents, oldest first (for what each document is in)."""
+        if not document_ids:
+            return []
+        query = select(EmbeddingJobRow).where(EmbeddingJobRow.document_id.in_(list(document_ids)))
+        return [to_domain(EmbeddingJob, row) for row in await self.session.scalars(query.order_by(EmbeddingJobRow.id))]
+
     async def active_for(self, document_id: int, vector_db_id: int) -> EmbeddingJob | None:
         """A queued or running job embedding this document into this vector DB, if any."""
         row = await self.session.scalar(

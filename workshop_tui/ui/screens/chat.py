@@ -21,11 +21,11 @@ from workshop_tui.domain.models import Conversation, ModelInfo
 from workshop_tui.domain.text import one_line
 from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.screens.chat_turn import describe_event
+from workshop_tui.ui.screens.conversation_requests import ConversationRequests
 from workshop_tui.ui.screens.modals.chat_settings import ChatChoices, ChatSettingsModal
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.prompt_form import PromptFormModal
 from workshop_tui.ui.screens.modals.prompt_library import PromptLibraryModal
-from workshop_tui.ui.screens.modals.reading import ReadingModal
 from workshop_tui.ui.screens.modals.text_entry import TextEntryModal
 from workshop_tui.ui.text import plain, say
 from workshop_tui.ui.widgets.composer import Composer
@@ -35,7 +35,7 @@ from workshop_tui.ui.widgets.conversation_view import ConversationView
 UNTITLED = "New conversation"
 
 
-class ChatScreen(PlaceScreen):
+class ChatScreen(PlaceScreen, ConversationRequests):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#composer"
     BINDINGS = [
@@ -139,6 +139,14 @@ class ChatScreen(PlaceScreen):
         if not self.query_one(ConversationView).is_streaming:
             self.action_new_conversation()
         self.query_one(Composer).set_text(text)
+        self.query_one(Composer).focus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show one conversation (started in another place, such as a RAG system), with the list read again."""
+        if self.query_one(ConversationView).is_streaming:
+            say(self.app, "A reply is still being written: stop it with Esc first.", severity="warning")
+            return
+        self._load(open_id=conversation_id)
         self.query_one(Composer).focus()
 
     @on(ConversationList.Chosen)
@@ -319,29 +327,6 @@ class ChatScreen(PlaceScreen):
         conversations = await app.guarded(app.services.chat.list(app.actor))
         if conversations is not None:
             self.query_one(ConversationList).show(conversations, current)
-
-    # -- what the conversation view asks for --------------------------------------------------------
-
-    @on(ConversationView.CopyRequested)
-    def _copy(self, event: ConversationView.CopyRequested) -> None:
-        self.app.copy_to_clipboard(event.text)
-        say(self.app, f"Copied the {event.what} to your clipboard (your terminal must allow it).", timeout=4)
-
-    @on(ConversationView.LinkRequested)
-    def _link(self, event: ConversationView.LinkRequested) -> None:
-        others = [url for url in event.urls if url != event.url]
-        detail = "Links are never opened here. Copy the address and open it yourself."
-        if others:
-            detail += f" Other links in this message: {', '.join(others[:5])}"
-        self.app.push_screen(ReadingModal("Link", event.url, detail=detail, copy_label="Copy address"))
-
-    @on(ConversationView.CitationRequested)
-    def _citation(self, event: ConversationView.CitationRequested) -> None:
-        cited = event.citation
-        score = cited.get("score")
-        detail = f"{cited.get('location', '')}" + (f" · score {score:.2f}" if isinstance(score, float) else "")
-        self.app.push_screen(ReadingModal(f"[{event.number}] {cited.get('document_title', 'source')}",
-                                          str(cited.get("text", "")), detail=detail))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("New conversation", "Start a new conversation", self.action_new_conversation)

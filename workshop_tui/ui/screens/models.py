@@ -60,12 +60,12 @@ class ModelsScreen(PlaceScreen):
     @property
     def _admin(self) -> bool:
         user = self.workshop_app.user
-        return user is not None and manages_models(user.role)
+        return manages_models(user)
 
     @property
     def _shows_hosts(self) -> bool:
         user = self.workshop_app.user
-        return user is not None and reads_host_details(user.role)
+        return reads_host_details(user)
 
     def compose_body(self) -> ComposeResult:
         yield Static(plain(DOWN), id="models-banner")

@@ -82,10 +82,10 @@ class PromptsScreen(PlaceScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         user = self.workshop_app.user
         if action == "new":
-            return user is not None and may_create(user.role, Kind.PROMPT)
+            return may_create(user, Kind.PROMPT)
         if action in OWNER_ACTIONS:
             prompt = self.current()
-            return prompt is not None and may_change(user, prompt.creator_id)
+            return prompt is not None and may_change(user, prompt)
         if action == "use":
             return self.current() is not None
         return True
@@ -132,7 +132,7 @@ class PromptsScreen(PlaceScreen):
 
     def _empty_text(self) -> str:
         user = self.workshop_app.user
-        if user is not None and may_create(user.role, Kind.PROMPT):
+        if may_create(user, Kind.PROMPT):
             return "No prompts yet: press n to write one."
         return "No prompts are shared with you yet."
 
@@ -208,7 +208,7 @@ class PromptsScreen(PlaceScreen):
     @property
     def _shares(self) -> bool:
         user = self.workshop_app.user
-        return user is not None and may_share(user.role)
+        return may_share(user)
 
     def action_new(self) -> None:
         self.app.push_screen(self._editor(None), self._saved)

@@ -76,14 +76,14 @@ class ToolsScreen(PlaceScreen):
     @property
     def _staff(self) -> bool:
         user = self.workshop_app.user
-        return user is not None and may_create(user.role, Kind.TOOL)
+        return may_create(user, Kind.TOOL)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new":
             return self._staff
         if action in OWNER_ACTIONS:
             tool = self.current()
-            return tool is not None and self._staff and may_change(self.workshop_app.user, tool.creator_id)
+            return tool is not None and self._staff and may_change(self.workshop_app.user, tool)
         if action == "try":
             return self.current() is not None
         return True
@@ -151,7 +151,7 @@ class ToolsScreen(PlaceScreen):
         if actor is None:
             return
         vector_dbs = await app.guarded(app.services.knowledge.vector_dbs.list(actor), "Loading vector DBs") or []
-        shares = app.user is not None and may_share(app.user.role)
+        shares = may_share(app.user)
 
         async def save(draft: ToolDraft) -> Tool:
             shared = {"visibility": draft.visibility} if shares else {}
