@@ -32,8 +32,8 @@ async def settle(pilot: Any, theme: str) -> None:
     pilot.app.theme = theme
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
-    for _ in range(250):  # every worker but the account's watcher, which runs for the whole session
-        if all(w.is_finished or w.group == "account-watch" for w in pilot.app.workers):
+    for _ in range(250):  # every worker but the watchers (account, broadcasts, queues), which run for the session
+        if all(w.is_finished or w.group.endswith("-watch") for w in pilot.app.workers):
             break
         await pilot.pause(0.02)
     await pilot.pause(0.2)

@@ -10,7 +10,7 @@ event here, so with no event for a while the account is read again anyway.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
@@ -55,6 +55,8 @@ class AccountWatch:
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
                     await self._refresh(actor)
+                    if event is not None:
+                        self._grants_changed(event.data.get("changes", {}))
         except NotAuthenticated as exc:
             self._worker = None  # this worker ends here; signing out must not cancel it mid-step
             self.app.request_sign_out(str(exc))
@@ -78,6 +80,21 @@ class AccountWatch:
             await self.app.open_places()
         elif before.role is not now.role and now.status is AccountStatus.ACTIVE:
             self._role_changed(before, now)
+
+    def _grants_changed(self, changes: dict[str, Any]) -> None:
+        """Say which models and tools were given or taken away (the menus read them afresh)."""
+        lines = []
+        for key, noun in (("models", "models"), ("tools", "tools")):
+            change = changes.get(key)
+            if not isinstance(change, dict) or self.app.user is None or not self.app.user.is_active:
+                continue
+            before, after = set(change.get("before") or ()), set(change.get("after") or ())
+            if after - before:
+                lines.append(f"You may now use {noun} {', '.join(sorted(after - before))}.")
+            if before - after:
+                lines.append(f"You may no longer use {noun} {', '.join(sorted(before - after))}.")
+        if lines:
+            say(self.app, "\n".join(lines), title="Your access changed", timeout=12)
 
     def _role_changed(self, before: User, now: User) -> None:
         say(self.app, f"Your role changed from {before.role} to {now.role}; the menu shows what you may use now.",

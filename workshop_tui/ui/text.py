@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.content import Content
 
 from workshop_tui.domain.text import strip_terminal_controls
@@ -26,6 +27,12 @@ def plain(text: object) -> Content:
 def styled(text: object, style: str) -> Content:
     """Literal `text` in one style (a theme variable such as "$text-muted" or "bold")."""
     return Content.styled(strip_terminal_controls(str(text)), style)
+
+
+def cell(text: object) -> Text:
+    """A DataTable cell shown literally: the table reads a str cell as markup, and measures its
+    columns by Rich's rules, which a `Content` does not follow."""
+    return Text(strip_terminal_controls(str(text)), no_wrap=True, end="")
 
 
 def say(app: App[object], message: object, *, title: str = "", severity: SeverityLevel = "information",
