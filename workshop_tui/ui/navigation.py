@@ -55,8 +55,10 @@ PLACES: tuple[Place, ...] = (
     Place("vector_dbs", "Vector DBs", CREATORS, _COMING, "collections of embedded chunks, and searching them"),
     Place("embeddings", "Embeddings", CREATORS, _COMING, "jobs that embed documents into a vector DB"),
     Place("rag", "RAG systems", EVERYONE, _COMING, "a model, a vector DB and a prompt that answer with sources"),
-    Place("admin", "Admin", STAFF, _COMING, "approvals, users, who can see what, usage, audit and broadcast"),
-    Place("health", "Health", EVERYONE, _COMING, "whether the database, the vector store and Ollama are up"),
+    Place("admin", "Admin", STAFF, "workshop_tui.ui.screens.admin:AdminScreen",
+          "approvals, users, who can see what, usage, audit and broadcast"),
+    Place("health", "Health", EVERYONE, "workshop_tui.ui.screens.health:HealthScreen",
+          "whether the database, the vector store and Ollama are up"),
 )
 BY_KEY = {place.key: place for place in PLACES}
 
