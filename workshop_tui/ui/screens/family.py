@@ -110,6 +110,8 @@ class FamilyScreen(Screen[None]):
         listing = self.query_one("#family-conversations", OptionList)
         listing.clear_options()
         listing.add_options([Option(plain(f"{c.title} · {c.model}"), id=str(c.id)) for c in conversations])
+        if conversations:
+            listing.highlighted = 0
         self.query_one(ConversationView).load([])
         self._header(f"{ward.display_name}: {len(conversations)} conversation(s), read-only · u usage")
         summary = await app.guarded(app.services.usage.summary(app.actor, user_id=ward.id, days=USAGE_DAYS))

@@ -80,10 +80,10 @@ class HealthScreen(PlaceScreen):
             await self.show(report, datetime.now(UTC))
 
     async def show(self, report: HealthReport, at: datetime) -> None:
-        verdict = "Everything needed is up." if report.ok else "Something needed is down."
-        self.query_one("#health-summary", Static).update(Content.assemble(
-            styled(verdict, "$success" if report.ok else "$error"), f"   checked at {at:%H:%M:%S} UTC"))
         box = self.query_one("#health-checks", VerticalScroll)
         await box.remove_children()
         await box.mount_all([Static(describe_check(check, details=report.detailed), classes="check")
                              for check in report.checks])
+        verdict = "Everything needed is up." if report.ok else "Something needed is down."
+        self.query_one("#health-summary", Static).update(Content.assemble(
+            styled(verdict, "$success" if report.ok else "$error"), f"   checked at {at:%H:%M:%S} UTC"))

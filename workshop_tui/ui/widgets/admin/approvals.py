@@ -45,6 +45,7 @@ class ApprovalsPane(AdminPane):
         super().__init__(id=id)
         self.users: dict[str, User] = {}
         self.marked: set[str] = set()
+        self.total = 0
 
     def compose(self) -> ComposeResult:
         yield Static("", id="approvals-summary")
@@ -95,15 +96,20 @@ class ApprovalsPane(AdminPane):
             if key not in self.users:
                 table.add_row(*self._cells(user, key), key=key)
         self.users = wanted
-        shown = f"{total} waiting for approval" if total else "Nobody is waiting for approval."
-        if total > len(users):
-            shown += f" (the oldest {len(users)} shown)"
-        self._summary(shown + (f" · {len(self.marked)} marked" if self.marked else ""))
+        self.total = total
+        self._summarize()
 
     def _cells(self, user: User, key: str) -> list[object]:
         return [cell(value) for value in (MARK if key in self.marked else " ", user.username, user.display_name,
                                           user.email or "—", when(user.created_at),
                                           user.registered_from or "this machine")]
+
+    def _summarize(self) -> None:
+        total = self.total
+        shown = f"{total} waiting for approval" if total else "Nobody is waiting for approval."
+        if total > len(self.users):
+            shown += f" (the oldest {len(self.users)} shown)"
+        self._summary(shown + (f" · {len(self.marked)} marked" if self.marked else ""))
 
     def _summary(self, text: str) -> None:
         self.query_one("#approvals-summary", Static).update(plain(text))
@@ -114,6 +120,8 @@ class ApprovalsPane(AdminPane):
             self.table.remove_row(key)
             del self.users[key]
             self.marked.discard(key)
+            self.total = max(0, self.total - 1)
+            self._summarize()
 
     # -- marking ---------------------------------------------------------------------------------
 
@@ -125,12 +133,14 @@ class ApprovalsPane(AdminPane):
         self.table.update_cell(key, "mark", cell(MARK if key in self.marked else " "))
         if self.table.cursor_row < self.table.row_count - 1:
             self.table.move_cursor(row=self.table.cursor_row + 1)
+        self._summarize()
 
     def action_mark_all(self) -> None:
         everything = set(self.users)
         self.marked = set() if self.marked == everything else everything
         for key in self.users:
             self.table.update_cell(key, "mark", cell(MARK if key in self.marked else " "))
+        self._summarize()
 
     # -- deciding --------------------------------------------------------------------------------
 

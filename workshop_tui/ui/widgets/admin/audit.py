@@ -58,7 +58,7 @@ class AuditPane(AdminPane):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: dict[str, AuditEntry] = {}
-        self.offset = 0
+        self.page_offset = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
@@ -95,11 +95,11 @@ class AuditPane(AdminPane):
     @on(Input.Submitted)
     @on(Select.Changed, "#audit-action")
     def _filters_changed(self) -> None:
-        self.offset = 0
+        self.page_offset = 0
         self._search()
 
     def action_page(self, step: int) -> None:
-        self.offset = max(0, self.offset + step * PAGE)
+        self.page_offset = max(0, self.page_offset + step * PAGE)
         self._search()
 
     def audit_query(self) -> AuditQuery:
@@ -116,7 +116,7 @@ class AuditPane(AdminPane):
         app = self.workshop_app
         self.query_one("#audit-problem", Static).update("")
         try:
-            page = await app.call(app.services.audit.search(self.actor, self.audit_query(), offset=self.offset,
+            page = await app.call(app.services.audit.search(self.actor, self.audit_query(), offset=self.page_offset,
                                                             limit=PAGE))
         except NotAuthenticated as exc:
             app.request_sign_out(str(exc))
