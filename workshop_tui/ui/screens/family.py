@@ -117,6 +117,8 @@ class FamilyScreen(Screen[None]):
         summary = await app.guarded(app.services.usage.summary(app.actor, user_id=ward.id, days=USAGE_DAYS))
         if summary is not None:
             self.query_one(UsageChart).show(summary)
+        if conversations:  # the latest one, to start reading at once
+            self._read(conversations[0])
 
     @on(OptionList.OptionSelected, "#family-conversations")
     def _conversation_chosen(self, event: OptionList.OptionSelected) -> None:

@@ -20,6 +20,11 @@ from workshop_tui.services.health import Check, HealthReport
 from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.text import plain, styled
 
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 NAMES = {"database": "Database", "qdrant": "Vector store", "ollama": "Ollama", "models": "Models",
          "loaded_models": "Models loaded", "queue": "Queue", "workshop": "Workshop", "disk": "Data folder"}
 
@@ -77,7 +82,7 @@ class HealthScreen(PlaceScreen):
         app = self.workshop_app
         report = await app.guarded(app.services.health.detailed(app.actor), "Health")
         if report is not None:
-            await self.show(report, datetime.now(UTC))
+            await self.show(report, now())
 
     async def show(self, report: HealthReport, at: datetime) -> None:
         box = self.query_one("#health-checks", VerticalScroll)

@@ -52,26 +52,28 @@ class ApprovalModal(ModalScreen[User | None]):
         with VerticalScroll(id="dialog"):
             yield Static(plain(f"Approve {self.user.username} ({self.user.display_name})"), id="title")
             yield Label("Role")
-            yield Select([(plain(r.value), r) for r in choices.roles], value=role, allow_blank=False, id="role")
+            yield Select([(plain(r.value), r) for r in choices.roles], value=role, allow_blank=False, id="role",
+                         compact=True)
             with VerticalScroll(id="guardian-box"):
                 yield Label("Guardian (a family account needs one)")
                 yield Select([(plain(f"{g.username} ({g.display_name})"), g.id) for g in choices.guardians],
-                             prompt="choose the guardian", id="guardian")
+                             prompt="choose the guardian", id="guardian", compact=True)
                 yield Static("", id="guardian-problem", classes="problem")
             yield Label("Models (the class defaults are ticked)")
             if choices.models:
                 yield SelectionList[int](*[(plain(m.name), m.id, m.id in choices.default_model_ids)
-                                           for m in choices.models], id="models")
+                                           for m in choices.models], id="models", compact=True)
             else:
                 yield Static("No models in the catalogue yet.", classes="muted")
             yield Label("Tools")
             if choices.tools:
                 yield SelectionList[int](*[(plain(f"{t.name} — {t.description or t.kind}"), t.id,
-                                            t.id in choices.default_tool_ids) for t in choices.tools], id="tools")
+                                            t.id in choices.default_tool_ids) for t in choices.tools], id="tools",
+                                          compact=True)
             else:
                 yield Static("No tools you may grant.", classes="muted")
             yield Label("Notes (staff read them; the attendee does not)")
-            yield Input(max_length=NOTES_MAX, id="notes")
+            yield Input(placeholder="optional", max_length=NOTES_MAX, id="notes", compact=True)
             yield Static("", id="notes-problem", classes="problem")
             yield Static("", id="problem", classes="problem")
             with Horizontal(id="buttons"):

@@ -55,8 +55,8 @@ class ApprovalsPane(AdminPane):
                            ("Registered", "registered"), ("From", "source")):
             table.add_column(label, key=key)
         yield table
-        yield Static(plain("Enter choose role and grants · a approve (class defaults) · Space mark · "
-                           "A approve marked · r reject"), id="approvals-keys")
+        yield Static(plain("a approve (class defaults) · Enter choose · Space mark · A approve marked · r reject"),
+                     id="approvals-keys")
 
     def load(self) -> None:
         self._watch()
