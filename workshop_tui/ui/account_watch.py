@@ -47,6 +47,9 @@ class AccountWatch:
         accounts = self.app.services.accounts
         try:
             async with accounts.watch_account(actor) as feed:
+                # Once more now that events are heard: a change made between the sign-in's read
+                # and the subscription (an approval in that instant) would otherwise wait a recheck.
+                await self._refresh(actor)
                 while True:
                     try:
                         event = await feed.get(timeout=RECHECK_S)

@@ -9,6 +9,8 @@ told who got there first (the service says "already approved by ada").
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +29,7 @@ from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside, highlighte
 MAX_ROWS = 200  # the service's page; a queue longer than that shows its oldest first
 RELOAD_S = 20.0  # with no event, read the queue again this often (another process sends none)
 MARK = "●"
+DEFAULTS_TTL_S = 10.0  # approving many at once reads the class defaults again at most this often
 
 
 class ApprovalsPane(AdminPane):
@@ -46,6 +49,7 @@ class ApprovalsPane(AdminPane):
         self.users: dict[str, User] = {}
         self.marked: set[str] = set()
         self.total = 0
+        self._defaults: tuple[float, ApprovalChoices] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="approvals-summary")
@@ -181,10 +185,21 @@ class ApprovalsPane(AdminPane):
             return
         self._approve_defaults(keys)
 
+    async def _class_defaults(self) -> ApprovalChoices | None:
+        """The approval choices, read again once they are `DEFAULTS_TTL_S` old."""
+        now = time.monotonic()
+        if self._defaults is None or now - self._defaults[0] > DEFAULTS_TTL_S:
+            app = self.workshop_app
+            choices = await app.guarded(app.services.approvals.choices(self.actor), "Approving")
+            if choices is None:
+                return None
+            self._defaults = (now, choices)
+        return self._defaults[1]
+
     @work(group="approvals-decide", exclusive=True, exit_on_error=False)
     async def _approve_defaults(self, keys: list[str]) -> None:
         app = self.workshop_app
-        choices: ApprovalChoices | None = await app.guarded(app.services.approvals.choices(self.actor), "Approving")
+        choices = await self._class_defaults()
         if choices is None:
             return
         approved: list[str] = []
