@@ -3,20 +3,14 @@ later that day), and live activity following a reply as it streams from the fake
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import pytest
-
 from workshop_tui.domain.enums import Role
 from workshop_tui.services.workshop import Workshop
-from workshop_tui.testing.fake_ollama import FakeOllama
 from workshop_tui.ui.app import WorkshopApp
 
 from .admin_support import SIZE, add, app_for, open_admin, rows, toasts
-from .chat_support import ChatClass, import_chat_class
-from .support import TIMEOUT, screen_text, type_into, until, until_shown
+from .chat_support import ChatClass
+from .support import screen_text, type_into, until, until_shown
+from .test_chat import chat_class, fake  # noqa: F401 - the chat class over the fake Ollama, as the chat tests use
 
 
 async def test_a_broadcast_reaches_every_open_session_and_later_ones_that_day(workshop: Workshop) -> None:
@@ -43,22 +37,7 @@ async def test_a_broadcast_reaches_every_open_session_and_later_ones_that_day(wo
         await until_shown(tomas, "Break until 11:00 [@click=app.quit]")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
-    prepared = await import_chat_class(tmp_path / "data", fake)
-    try:
-        yield prepared
-    finally:
-        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
-
-
-async def test_live_activity_follows_a_reply_as_it_streams(chat_class: ChatClass) -> None:
+async def test_live_activity_follows_a_reply_as_it_streams(chat_class: ChatClass) -> None:  # noqa: F811
     chat_class.fake.scenario.chunk_delay = 0.05
     chat_class.fake.scenario.reply_tokens = 120
     staff_app = WorkshopApp(chat_class.workshop, signed_in=await chat_class.actor("ines"))

@@ -100,18 +100,10 @@ def test_approval_dialog(snap_compare: Any, data_dir: Path, theme: str) -> None:
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_user_detail(snap_compare: Any, data_dir: Path, theme: str) -> None:
+@pytest.mark.parametrize("screen", [UserDetailScreen, AccessViewScreen], ids=["user_detail", "what_it_can_see"])
+def test_account_screens(snap_compare: Any, data_dir: Path, theme: str, screen: type) -> None:
     async def steps(pilot: Any) -> None:
-        await pilot.app.push_screen(UserDetailScreen(await user_id(pilot, "sam")))
-        await pilot.pause(0.3)
-
-    assert shot(snap_compare, data_dir, theme, "ines", steps)
-
-
-@pytest.mark.parametrize("theme", THEMES)
-def test_what_can_this_user_see(snap_compare: Any, data_dir: Path, theme: str) -> None:
-    async def steps(pilot: Any) -> None:
-        await pilot.app.push_screen(AccessViewScreen(await user_id(pilot, "sam")))
+        await pilot.app.push_screen(screen(await user_id(pilot, "sam")))
         await pilot.pause(0.3)
 
     assert shot(snap_compare, data_dir, theme, "ines", steps)

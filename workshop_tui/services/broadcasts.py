@@ -15,6 +15,7 @@ from workshop_tui.domain.models import Broadcast
 from workshop_tui.domain.text_fields import clean_name
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
+from workshop_tui.services.clock import utc_now
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import Subscription
 from workshop_tui.storage.repositories.audit import AuditRepository
@@ -23,9 +24,6 @@ from workshop_tui.storage.repositories.broadcasts import BroadcastRepository
 MESSAGE_MAX = 300
 TOPIC = "broadcast.sent"
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class BroadcastFeed:

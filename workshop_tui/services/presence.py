@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from workshop_tui.domain.enums import Role
 from workshop_tui.domain.text import one_line
 from workshop_tui.services.changes import ChangeCounter
+from workshop_tui.services.clock import utc_now
 
 PLACE_MAX = 40
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

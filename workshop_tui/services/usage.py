@@ -17,15 +17,13 @@ from workshop_tui.domain.errors import Invalid
 from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import Action, Actor, Kind, authorize
 from workshop_tui.services.actors import fresh_actor
+from workshop_tui.services.clock import utc_now
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.storage.tables import UsageCounterRow, UserRow
 
 MAX_DAYS = 366
 MAX_USERS = 500
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

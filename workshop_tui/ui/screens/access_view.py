@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from workshop_tui.services.effective_access import KINDS, AccessItem, EffectiveAccess
 from workshop_tui.ui.text import cell, plain, styled
+from workshop_tui.ui.widgets.tables import rows_table
 from workshop_tui.ui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
@@ -40,12 +41,8 @@ class AccessViewScreen(Screen[None]):
         with Horizontal(id="access-filters"):
             yield Input(placeholder="filter by name (e.g. llama)", id="access-filter", compact=True, max_length=100)
             yield Select([(kind, kind) for kind in KINDS], prompt="everything", id="access-kind", compact=True)
-        table: DataTable[object] = DataTable(id="access-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("Kind", key="kind")
-        table.add_column("Name", key="name")
-        table.add_column("May use", key="allowed", width=7)  # a styled Content: measured by hand
-        table.add_column("Why", key="why")
-        yield table
+        # "May use" holds a styled Content, which the table cannot measure: its width is given.
+        yield rows_table("access-table", "Kind", "Name", ("May use", "allowed", 7), "Why")
         yield Static("", id="access-summary")
         yield Footer()
 

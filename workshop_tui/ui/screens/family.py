@@ -79,15 +79,21 @@ class FamilyScreen(Screen[None]):
         if wards is None:
             return
         self.wards = {str(w.id): w for w in wards}
-        listing = self.query_one("#family-wards", OptionList)
-        listing.clear_options()
-        listing.add_options([Option(plain(f"{w.display_name} ({w.username})"), id=str(w.id)) for w in wards])
+        listing = self._fill("#family-wards", [(f"{w.display_name} ({w.username})", w.id) for w in wards])
         if not wards:
             self._header("No family account names you as its guardian.")
             return
-        listing.highlighted = 0
         listing.focus()
         await self._choose(wards[0])
+
+    def _fill(self, selector: str, options: list[tuple[str, int]]) -> OptionList:
+        """Replace a list's options (shown as plain text), the first highlighted."""
+        listing = self.query_one(selector, OptionList)
+        listing.clear_options()
+        listing.add_options([Option(plain(text), id=str(key)) for text, key in options])
+        if options:
+            listing.highlighted = 0
+        return listing
 
     @on(OptionList.OptionSelected, "#family-wards")
     @on(OptionList.OptionHighlighted, "#family-wards")
@@ -107,11 +113,7 @@ class FamilyScreen(Screen[None]):
         if conversations is None:
             return
         self.conversations = {str(c.id): c for c in conversations}
-        listing = self.query_one("#family-conversations", OptionList)
-        listing.clear_options()
-        listing.add_options([Option(plain(f"{c.title} · {c.model}"), id=str(c.id)) for c in conversations])
-        if conversations:
-            listing.highlighted = 0
+        self._fill("#family-conversations", [(f"{c.title} · {c.model}", c.id) for c in conversations])
         self.query_one(ConversationView).load([])
         self._header(f"{ward.display_name}: {len(conversations)} conversation(s), read-only · u usage")
         summary = await app.guarded(app.services.usage.summary(app.actor, user_id=ward.id, days=USAGE_DAYS))

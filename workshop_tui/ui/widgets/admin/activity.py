@@ -18,6 +18,7 @@ from workshop_tui.services.activity import ActivitySnapshot
 from workshop_tui.services.generations import Generation
 from workshop_tui.ui.text import cell, plain
 from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside, when
+from workshop_tui.ui.widgets.tables import rows_table
 
 MIN_INTERVAL_S = 0.5
 WAKE_S = 5.0  # with no change, redraw anyway this often (times waited keep growing)
@@ -36,15 +37,9 @@ class ActivityPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="online-heading", classes="heading")
-        online: DataTable[object] = DataTable(id="online-table", cursor_type="row", zebra_stripes=True)
-        for label in ("User", "Role", "Place", "From", "Since"):
-            online.add_column(label, key=label.lower())
-        yield online
+        yield rows_table("online-table", "User", "Role", "Place", "From", "Since")
         yield Static("", id="generating-heading", classes="heading")
-        generating: DataTable[object] = DataTable(id="generating-table", cursor_type="row", zebra_stripes=True)
-        for label in ("User", "Model", "Host", "State", "Tokens"):
-            generating.add_column(label, key=label.lower())
-        yield generating
+        yield rows_table("generating-table", "User", "Model", "Host", "State", "Tokens")
         yield Static("", id="hosts")
         yield Static("", id="errors")
 

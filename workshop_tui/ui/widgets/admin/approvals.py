@@ -25,6 +25,7 @@ from workshop_tui.ui.screens.modals.approve import ApprovalModal
 from workshop_tui.ui.screens.modals.text_entry import TextEntryModal
 from workshop_tui.ui.text import cell, plain, say
 from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside, highlighted_key, when
+from workshop_tui.ui.widgets.tables import rows_table
 
 MAX_ROWS = 200  # the service's page; a queue longer than that shows its oldest first
 RELOAD_S = 20.0  # with no event, read the queue again this often (another process sends none)
@@ -53,12 +54,7 @@ class ApprovalsPane(AdminPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="approvals-summary")
-        table: DataTable[object] = DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("", key="mark", width=1)
-        for label, key in (("Username", "username"), ("Name", "name"), ("Email", "email"),
-                           ("Registered", "registered"), ("From", "source")):
-            table.add_column(label, key=key)
-        yield table
+        yield rows_table("approvals-table", ("", "mark", 1), "Username", "Name", "Email", "Registered", "From")
         yield Static(plain("a approve (class defaults) · Enter choose · Space mark · A approve marked · r reject"),
                      id="approvals-keys")
 

@@ -19,6 +19,7 @@ from workshop_tui.ui.forms import show_problem
 from workshop_tui.ui.screens.modals.reading import ReadingModal
 from workshop_tui.ui.text import cell, plain
 from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside, highlighted_key, when
+from workshop_tui.ui.widgets.tables import rows_table
 
 PAGE = 200
 FIELDS = {"since": "#audit-problem", "until": "#audit-problem"}
@@ -68,10 +69,7 @@ class AuditPane(AdminPane):
             yield Input(placeholder="from YYYY-MM-DD", id="audit-since", compact=True, max_length=10)
             yield Input(placeholder="to YYYY-MM-DD", id="audit-until", compact=True, max_length=10)
         yield Static("", id="audit-problem")
-        table: DataTable[object] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        for label in ("When (UTC)", "Actor", "Action", "Target"):
-            table.add_column(label, key=label.split()[0].lower())
-        yield table
+        yield rows_table("audit-table", "When (UTC)", "Actor", "Action", "Target")
         yield Static("", id="audit-change")
         yield Static("", id="audit-summary")
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Select, Static
 from workshop_tui.services.usage import UsageSummary
 from workshop_tui.ui.text import cell, plain
 from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside
+from workshop_tui.ui.widgets.tables import rows_table
 from workshop_tui.ui.widgets.usage_chart import UsageChart
 
 RANGES = (7, 14, 30)
@@ -34,10 +35,7 @@ class UsagePane(AdminPane):
         with Horizontal(id="usage-body"):
             with VerticalScroll(id="usage-chart-box"):
                 yield UsageChart(id="usage-chart")
-            table: DataTable[object] = DataTable(id="usage-users", cursor_type="row", zebra_stripes=True)
-            for label in ("User", "Messages", "Tokens"):
-                table.add_column(label, key=label.lower())
-            yield table
+            yield rows_table("usage-users", "User", "Messages", "Tokens")
 
     def load(self) -> None:
         self._load()

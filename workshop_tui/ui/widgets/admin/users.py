@@ -17,6 +17,7 @@ from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.models import User
 from workshop_tui.ui.text import cell, plain
 from workshop_tui.ui.widgets.admin.base import AdminPane, css_beside, highlighted_key, when
+from workshop_tui.ui.widgets.tables import rows_table
 
 MAX_ROWS = 1000
 TYPING_PAUSE_S = 0.2  # search once typing pauses this long
@@ -41,11 +42,7 @@ class UsersPane(AdminPane):
             yield Select([(r.value, r) for r in Role], prompt="every role", id="users-role", compact=True)
             yield Select([(s.value, s) for s in AccountStatus], prompt="every status", id="users-status",
                          compact=True)
-        table: DataTable[object] = DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
-        for label, key in (("Username", "username"), ("Name", "name"), ("Role", "role"), ("Status", "status"),
-                           ("Last sign-in", "login")):
-            table.add_column(label, key=key)
-        yield table
+        yield rows_table("users-table", "Username", "Name", "Role", "Status", "Last sign-in")
         yield Static("", id="users-summary")
 
     def load(self) -> None:
