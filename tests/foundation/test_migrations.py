@@ -16,7 +16,7 @@ from workshop_tui.storage.tables import Base
 EXPECTED_TABLES = {
     "users", "user_allowed_models", "user_allowed_tools", "models", "prompts", "tools", "documents",
     "vector_dbs", "embedding_jobs", "rag_systems", "conversations", "conversation_tools", "messages",
-    "audit_log", "usage_counters", "collections_to_drop",
+    "audit_log", "usage_counters", "collections_to_drop", "broadcasts",
 }
 
 

@@ -20,6 +20,7 @@ from workshop_tui.vectors import VectorStore
 
 from . import (  # noqa: F401 - they register the operations
     access_operations,
+    access_ops_admin,
     access_ops_chat,
     access_ops_knowledge,
     access_ops_rag,
@@ -69,4 +70,5 @@ async def test_access_matrix(ctx: ServiceContext, accounts: AccountService, fake
     assert cases >= MIN_CASES
     assert set(PROFILES) == set(world.actors)
     assert {op.kind for op in REGISTRY} >= {"user", "usage", "model", "kind", "prompt", "document", "vectordb",
-                                            "ragsystem", "tool", "conversation", "embedding_job"}
+                                            "ragsystem", "tool", "conversation", "embedding_job", "audit",
+                                            "broadcast", "activity"}

@@ -12,7 +12,8 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "CAPABILITIES.md"
 START, END = "<!-- capability-table:start -->", "<!-- capability-table:end -->"
 NAMES = {Kind.VECTOR_DB: "vector DBs", Kind.EMBEDDING_JOB: "embedding jobs", Kind.RAG_SYSTEM: "RAG systems",
          Kind.USER: "accounts", Kind.AUDIT: "the audit log", Kind.USAGE: "everyone's usage", Kind.SETTINGS: "settings",
-         Kind.MODEL: "models (pull)", Kind.HEALTH: "the health report's details"}
+         Kind.MODEL: "models (pull)", Kind.HEALTH: "the health report's details",
+         Kind.BROADCAST: "class broadcasts", Kind.ACTIVITY: "live activity (who is online, what they generate)"}
 READ_NAMES = {Kind.USER: "the account list", Kind.MODEL: "models (sync, pull, delete, unload)"}
 
 

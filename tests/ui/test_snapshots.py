@@ -32,8 +32,8 @@ async def settle(pilot: Any, theme: str) -> None:
     pilot.app.theme = theme
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
-    for _ in range(250):  # every worker but the account's watcher, which runs for the whole session
-        if all(w.is_finished or w.group == "account-watch" for w in pilot.app.workers):
+    for _ in range(250):  # every worker but the watchers (account, broadcasts, queues), which run for the session
+        if all(w.is_finished or w.group.endswith("-watch") for w in pilot.app.workers):
             break
         await pilot.pause(0.02)
     await pilot.pause(0.2)
@@ -80,16 +80,6 @@ def test_pending(snap_compare: Any, data_dir: Path, theme: str) -> None:
 def test_chat_with_a_cited_answer(snap_compare: Any, data_dir: Path, theme: str) -> None:
     async def run_before(pilot: Any) -> None:
         await sign_in(pilot, "sam")
-        await settle(pilot, theme)
-
-    assert snap_compare(make_app(data_dir), terminal_size=SIZE, run_before=run_before)
-
-
-@pytest.mark.parametrize("theme", THEMES)
-def test_a_place_not_built_yet(snap_compare: Any, data_dir: Path, theme: str) -> None:
-    async def run_before(pilot: Any) -> None:
-        await sign_in(pilot, "ines")
-        await pilot.app.go("health")
         await settle(pilot, theme)
 
     assert snap_compare(make_app(data_dir), terminal_size=SIZE, run_before=run_before)

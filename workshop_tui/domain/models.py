@@ -42,6 +42,7 @@ class User:
     quota_tokens_per_day: int | None = None
     quota_concurrent_generations: int | None = None
     auth_version: int = 1
+    registered_from: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -230,3 +231,14 @@ class UsageCounter:
     messages: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A message from staff to every open session of the class, kept for the day it was sent."""
+
+    id: int
+    at: datetime
+    author_name: str
+    text: str
+    author_id: int | None = None

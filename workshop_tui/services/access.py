@@ -52,6 +52,8 @@ class Kind(StrEnum):
     AUDIT = "audit"
     USAGE = "usage"  # the per-user, per-model usage counters behind the admin's usage view
     HEALTH = "health"  # the health report's details: hosts, errors, queues, pending registrations
+    BROADCAST = "broadcast"  # a message from staff to every open session of the class
+    ACTIVITY = "activity"  # who is online, on which screen, and what they are generating now
 
 
 STAFF = frozenset({Role.SUPER_ADMIN, Role.ADMIN, Role.INSTRUCTOR})
@@ -69,6 +71,7 @@ CREATE: dict[Kind, frozenset[Role]] = {
     Kind.TOOL: STAFF,
     Kind.USER: ADMINS | {Role.INSTRUCTOR},
     Kind.MODEL: ADMINS,
+    Kind.BROADCAST: STAFF,
 }
 # Who may give their own resources class-wide or public visibility.
 SHARE = STAFF
@@ -82,7 +85,7 @@ MANAGES_ROLES: dict[Role, frozenset[Role]] = {
 }
 # Who may read every record of a kind at once: the audit log, the usage view, the account list.
 READ_ALL: dict[Kind, frozenset[Role]] = {Kind.AUDIT: ADMINS, Kind.USAGE: ADMINS, Kind.USER: frozenset(MANAGES_ROLES),
-                                         Kind.HEALTH: STAFF}
+                                         Kind.HEALTH: STAFF, Kind.ACTIVITY: STAFF}
 # Roles that may use every enabled model and tool without a per-user grant.
 IMPLICIT_GRANTS = STAFF
 
@@ -183,7 +186,8 @@ def _authorize_kind(actor: Actor, action: Action, kind: Kind) -> None:
     elif action is Action.READ:
         if kind in READ_ALL and actor.role not in READ_ALL[kind]:
             what = {Kind.AUDIT: "read the audit log", Kind.USAGE: "see everyone's usage",
-                    Kind.HEALTH: "see the health report's details"}.get(kind, "list accounts")
+                    Kind.HEALTH: "see the health report's details",
+                    Kind.ACTIVITY: "see who is online and what they generate"}.get(kind, "list accounts")
             _deny(f"a {actor.role} may not {what}")
     else:
         raise TypeError(f"{action} needs a resource, not a kind")

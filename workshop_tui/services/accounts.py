@@ -23,6 +23,7 @@ from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Conflict, Invalid, LimitExceeded, NotAuthenticated
 from workshop_tui.domain.models import User
+from workshop_tui.domain.text import one_line
 from workshop_tui.domain.text_fields import bounded_text, has_terminal_controls
 from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import Actor
@@ -101,7 +102,8 @@ class AccountService(UserAdministration):
                                                                                    AccountStatus.PENDING)
             user = await users.add(username=name, display_name=shown, role=role, status=status,
                                    password_hash=password_hash, email=mail,
-                                   approved_at=datetime.now(UTC) if first else None)
+                                   approved_at=datetime.now(UTC) if first else None,
+                                   registered_from=one_line(source, 64) if source else None)
             change = rules.Change("user.register", user, {}, {"role": role, "status": status,
                                                               "first_user": first or None})
             await rules.audit(session, Actor(user=user), change)

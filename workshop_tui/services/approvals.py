@@ -1,4 +1,5 @@
-"""Approving and rejecting registrations, the pending list, and the live feed of registrations.
+"""Approving and rejecting registrations, the pending list, the live feeds of the queue, and the
+choices an approval dialog offers (roles, models, tools, class defaults, guardians).
 
 `approve` is one transaction: status, role, grants, approved_by/approved_at, the guardian of a
 family account and the audit record commit together or not at all, so a failure half-way can never
@@ -13,19 +14,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import AccountStatus, Role
 from workshop_tui.domain.errors import Conflict, Invalid
-from workshop_tui.domain.models import User
+from workshop_tui.domain.models import ModelInfo, Tool, User
 from workshop_tui.services import account_rules as rules
-from workshop_tui.services.access import MANAGES_ROLES, Action, Actor, Kind, authorize, check_role_assignment
+from workshop_tui.services.access import (
+    MANAGES_ROLES,
+    Action,
+    Actor,
+    Kind,
+    authorize,
+    can_read,
+    check_role_assignment,
+)
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.events import Event, Subscription
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.storage.repositories.tools import ToolRepository
 from workshop_tui.storage.repositories.users import UserRepository
-from workshop_tui.storage.tables import UserRow
+from workshop_tui.storage.tables import UserRow, user_allowed_models, user_allowed_tools
 
 MAX_PAGE = 200
+MAX_GUARDIANS = 1000
+# Events after which the pending queue may look different.
+QUEUE_TOPICS = (rules.REGISTERED, rules.APPROVED, rules.REJECTED, rules.DELETED)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,38 @@ class RegistrationFeed:
             yield await self.get()
 
 
+@dataclass(frozen=True)
+class ApprovalChoices:
+    """What an approval dialog offers this approver.
+
+    The class defaults are the models and tools every active student holds now, so approving with
+    them gives a newcomer exactly what the class already has (nothing, before the first student)."""
+
+    roles: list[Role]
+    models: list[ModelInfo]
+    tools: list[Tool]
+    default_model_ids: list[int]
+    default_tool_ids: list[int]
+    guardians: list[User]
+
+
+class QueueFeed:
+    """Every change to the pending queue (a registration, an approval, a rejection, a deletion),
+    for an approver's list and the sidebar's count. The approver is re-checked before each event."""
+
+    def __init__(self, service: ApprovalService, actor: Actor, subscription: Subscription) -> None:
+        self._service = service
+        self._actor = actor
+        self._subscription = subscription
+
+    async def get(self, timeout: float | None = None) -> Event:  # noqa: ASYNC109 - a bounded wait for screens
+        """The next change; any others already waiting are folded into it (one refresh covers them)."""
+        event = await self._subscription.get(timeout)
+        self._subscription.drain()
+        await self._service.check_approver(self._actor)
+        return event
+
+
 class ApprovalService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -79,6 +126,34 @@ class ApprovalService:
         actor = await self.check_approver(actor)
         async with self.ctx.events.subscribe(rules.REGISTERED) as subscription:
             yield RegistrationFeed(self, actor, subscription)
+
+    @asynccontextmanager
+    async def subscribe_queue(self, actor: Actor) -> AsyncIterator[QueueFeed]:
+        """`async with approvals.subscribe_queue(me) as feed: event = await feed.get()`: whenever the
+        pending queue may have changed."""
+        actor = await self.check_approver(actor)
+        async with self.ctx.events.subscribe(*QUEUE_TOPICS) as subscription:
+            yield QueueFeed(self, actor, subscription)
+
+    async def choices(self, actor: Actor) -> ApprovalChoices:
+        """The roles this approver may give, the enabled models, the tools they may grant, the class
+        defaults among those, and the accounts that may be a family account's guardian."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            authorize(actor, Action.APPROVE, Kind.USER)
+            managed = MANAGES_ROLES[actor.role]
+            models = await ModelRepository(session).list(enabled_only=True)
+            tools = [t for t in await ToolRepository(session).list() if t.enabled and can_read(actor, t)]
+            default_models, default_tools = await _class_defaults(session)
+            guardians = await UserRepository(session).list(
+                status=AccountStatus.ACTIVE, role=[r for r in Role if r in managed and r is not Role.FAMILY],
+                limit=MAX_GUARDIANS)
+        if actor.user is not None and actor.user.role is not Role.FAMILY:
+            guardians = [actor.user, *(g for g in guardians if g.id != actor.id)]
+        return ApprovalChoices(
+            roles=[r for r in Role if r in managed], models=models, tools=tools,
+            default_model_ids=[m.id for m in models if m.id in default_models],
+            default_tool_ids=[t.id for t in tools if t.id in default_tools], guardians=guardians)
 
     async def list_pending(self, actor: Actor, offset: int = 0, limit: int = 20) -> Page:
         """Pending accounts the actor may approve, oldest first (first come, first served)."""
@@ -150,3 +225,18 @@ class ApprovalService:
             await rules.audit(session, actor, change)
         rules.publish(self.ctx.events, rules.REJECTED, actor, change)
         return rejected
+
+
+async def _class_defaults(session: AsyncSession) -> tuple[set[int], set[int]]:
+    """(model ids, tool ids) that every active student holds; empty sets when there is no student."""
+    students = (UserRow.role == Role.STUDENT.value, UserRow.status == AccountStatus.ACTIVE.value)
+    count = int(await session.scalar(select(func.count()).select_from(UserRow).where(*students)) or 0)
+    if not count:
+        return set(), set()
+    found = []
+    for table, column in ((user_allowed_models, user_allowed_models.c.model_id),
+                          (user_allowed_tools, user_allowed_tools.c.tool_id)):
+        held = (select(column).join(UserRow, UserRow.id == table.c.user_id).where(*students)
+                .group_by(column).having(func.count() == count))
+        found.append(set(await session.scalars(held)))
+    return found[0], found[1]

@@ -38,6 +38,7 @@ from workshop_tui.services.chat_history import build_history, build_options
 from workshop_tui.services.chat_recorder import ReplyRecorder
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.gateway import OllamaGateway
+from workshop_tui.services.generations import GenerationTracker, LiveGeneration
 from workshop_tui.services.rag import usable_rag
 from workshop_tui.services.tools.kinds import SearchFunction, ToolRuntime
 from workshop_tui.services.tools.runner import ollama_tool_definition, run_tool_call
@@ -81,9 +82,10 @@ SearchBinder = Callable[[Actor], SearchFunction]
 class ChatService(conversations.ConversationService):
     def __init__(self, ctx: ServiceContext, gateway: OllamaGateway, usage: UsageGate | None = None, *,
                  retriever: Retriever | None = None, search: SearchBinder | None = None,
-                 flush_interval_s: float = 1.0) -> None:
+                 flush_interval_s: float = 1.0, activity: GenerationTracker | None = None) -> None:
         super().__init__(ctx)
         self.gateway = gateway
+        self.activity = activity or GenerationTracker()  # what staff see being generated now
         self.usage = usage
         self.retriever = retriever
         self.search = search
@@ -127,16 +129,21 @@ class ChatService(conversations.ConversationService):
                 status, reason = MessageStatus.INTERRUPTED, "stopped by the user or the connection closed"
                 failure: BaseException | None = None
                 reservation = None
+                live: LiveGeneration | None = None
                 try:
                     reservation = await self.gateway.reserve(f"user:{actor.id}", conversation.model)
+                    live = self.activity.begin(actor, conversation.model, reservation.host)
                     async with aclosing(reservation.wait_turn()) as turns:
                         async for position in turns:
+                            live.queued(position.position)
                             await store.task()
                             yield Queued(position.position)
+                    live.running()
                     batches = reservation.chat_batches(messages, tools=tools, options=options)
                     async with aclosing(batches) as stream:
                         await store.task()
                         async for batch in stream:
+                            live.produced(batch.chunks)
                             recorder.add(batch.content, batch.thinking)
                             if batch.thinking:
                                 yield ThinkingDelta(batch.thinking)
@@ -151,6 +158,10 @@ class ChatService(conversations.ConversationService):
                 except (OllamaError, ServiceError) as exc:
                     status, reason, failure = MessageStatus.ERROR, str(exc), exc
                 finally:
+                    if live is not None:
+                        live.end(reason if failure is not None else None)
+                    elif failure is not None:  # no host to ask (all down, or none serves the model)
+                        self.activity.failed(actor, conversation.model, reason)
                     if reservation is not None:
                         await reservation.release(failure)
                     storing = store.task()  # started here if the turn failed before the request

@@ -31,6 +31,8 @@ class Batch:
     tool_calls: tuple[ToolCall, ...]
     final: ChatChunk | None
     """The last chunk (`done`, with the metrics), when it is in this batch."""
+    chunks: int = 0
+    """How many chunks arrived (Ollama sends about one token per chunk)."""
 
 
 class ChatBatches:
@@ -41,6 +43,7 @@ class ChatBatches:
         self._thinking: list[str] = []
         self._calls: list[ToolCall] = []
         self._final: ChatChunk | None = None
+        self._chunks = 0
         self._gathered = False
         self._end: BaseException | bool = False  # True once the stream ended; an error if it failed
         self._over = False
@@ -59,6 +62,7 @@ class ChatBatches:
                         calls.extend(chunk.tool_calls)
                     if chunk.done:
                         self._final = chunk
+                    self._chunks += 1
                     self._gathered = True
                     self._wake.set()
         except Exception as exc:  # handed to the consumer, which raises it in its own task
@@ -81,7 +85,8 @@ class ChatBatches:
                 raise StopAsyncIteration
             await self._wake.wait()
             self._wake.clear()
-        batch = Batch("".join(self._content), "".join(self._thinking), tuple(self._calls), self._final)
+        batch = Batch("".join(self._content), "".join(self._thinking), tuple(self._calls), self._final, self._chunks)
+        self._chunks = 0
         self._content.clear()
         self._thinking.clear()
         self._calls.clear()

@@ -44,6 +44,14 @@ class Subscription:
     def pending(self) -> int:
         return self._queue.qsize()
 
+    def drain(self) -> int:
+        """Drop the events waiting to be read (for a reader that refreshes once for many); how many."""
+        dropped = 0
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            dropped += 1
+        return dropped
+
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._iterate()
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workshop_tui.domain.enums import UNCHANGED, AccountStatus, Role, Unchanged
 from workshop_tui.domain.errors import Conflict, Invalid, NotFound
 from workshop_tui.domain.models import User
+from workshop_tui.domain.text_fields import one_line_text
 from workshop_tui.services import account_rules as rules
 from workshop_tui.services.access import (
     MANAGES_ROLES,
@@ -31,7 +33,7 @@ from workshop_tui.services.access import (
 )
 from workshop_tui.services.actors import fresh_actor
 from workshop_tui.services.context import ServiceContext
-from workshop_tui.services.passwords import Password, Passwords
+from workshop_tui.services.passwords import Password, Passwords, generate_password
 from workshop_tui.storage.repositories.users import UserRepository
 from workshop_tui.storage.tables import UserRow
 
@@ -67,8 +69,10 @@ class UserAdministration:
             return user
 
     async def list_users(self, actor: Actor, *, status: AccountStatus | None = None, role: Role | None = None,
-                         offset: int = 0, limit: int = 100) -> list[User]:
-        """Accounts the actor manages, oldest first (admins do not see super_admins listed)."""
+                         offset: int = 0, limit: int = 100, text: str | None = None) -> list[User]:
+        """Accounts the actor manages, oldest first (admins do not see super_admins listed); `text`
+        keeps those whose username, display name or email contains it."""
+        needle = one_line_text(text, "search", 100).strip() or None
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
             authorize(actor, Action.READ, Kind.USER)
@@ -77,7 +81,13 @@ class UserAdministration:
             if not roles:
                 return []
             return await UserRepository(session).list(status=status, role=roles, offset=max(0, offset),
-                                                      limit=max(1, min(limit, 1000)))
+                                                      limit=max(1, min(limit, 1000)), text=needle)
+
+    async def wards(self, actor: Actor) -> list[User]:
+        """The family accounts the actor is guardian of (the guardian view's list)."""
+        async with self.ctx.db.reading() as session:
+            actor = await fresh_actor(session, actor)
+            return [] if actor.id is None else await UserRepository(session).wards(actor.id)
 
     async def grants(self, actor: Actor, user_id: int) -> tuple[list[str], list[str]]:
         """(model names, tool names) the account may use; implicit grants of staff are not listed."""
@@ -278,3 +288,10 @@ class UserAdministration:
             return {}, {"password_changed_at": now}
 
         await self._apply(actor, user_id, rules.CHANGED, "user.password_reset", step, new_credentials=True)
+
+    async def reset_password_generated(self, actor: Actor, user_id: int) -> SecretStr:
+        """Reset someone's password to a new random one, returned once for the person resetting it
+        to pass on; it is stored only as its hash."""
+        password = SecretStr(generate_password())
+        await self.reset_password(actor, user_id, password)
+        return password

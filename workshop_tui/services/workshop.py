@@ -11,17 +11,22 @@ from workshop_tui.config.logging import get_logger
 from workshop_tui.config.settings import Settings
 from workshop_tui.services.access import Actor
 from workshop_tui.services.accounts import AccountService
+from workshop_tui.services.activity import ActivityService
 from workshop_tui.services.approvals import ApprovalService
+from workshop_tui.services.audit_log import AuditLogService
+from workshop_tui.services.broadcasts import BroadcastService
 from workshop_tui.services.catalog import CatalogService
 from workshop_tui.services.chat import ChatService, Grounding
 from workshop_tui.services.chat_recorder import interrupt_unfinished_replies
 from workshop_tui.services.context import ServiceContext
+from workshop_tui.services.effective_access import EffectiveAccessService
 from workshop_tui.services.events import EventBus
 from workshop_tui.services.gateway import OllamaGateway
 from workshop_tui.services.health import HealthService
 from workshop_tui.services.knowledge import KnowledgeServices, build_knowledge
 from workshop_tui.services.quotas import QuotaService
 from workshop_tui.services.tool_resources import ToolService
+from workshop_tui.services.usage import UsageService
 from workshop_tui.storage.database import Database
 from workshop_tui.vectors import VectorStore
 
@@ -42,6 +47,11 @@ class Workshop:
     quotas: QuotaService
     knowledge: KnowledgeServices
     tools: ToolService
+    activity: ActivityService
+    audit: AuditLogService
+    broadcasts: BroadcastService
+    effective_access: EffectiveAccessService
+    usage: UsageService
 
     @classmethod
     async def open(cls, settings: Settings, *, upgrade: bool = True, run_jobs: bool = False) -> Workshop:
@@ -69,11 +79,15 @@ class Workshop:
             retrieval = await knowledge.rag.retrieve(actor, rag_system_id, question)
             return Grounding(prompt=retrieval.prompt, citations=list(retrieval.citation_dicts()))
 
-        chat = ChatService(ctx, gateway, quotas, retriever=ground, search=knowledge.search.search_function)
+        activity = ActivityService(ctx, gateway)  # who is online, and what is being generated
+        chat = ChatService(ctx, gateway, quotas, retriever=ground, search=knowledge.search.search_function,
+                           activity=activity.generations)
         workshop = cls(settings=settings, ctx=ctx, gateway=gateway, store=store, chat=chat,
                        catalog=CatalogService(ctx, gateway), health=HealthService(ctx, gateway, store),
                        accounts=AccountService(ctx), approvals=ApprovalService(ctx), quotas=quotas,
-                       knowledge=knowledge, tools=ToolService(ctx, search=knowledge.search.search_function))
+                       knowledge=knowledge, tools=ToolService(ctx, search=knowledge.search.search_function),
+                       activity=activity, audit=AuditLogService(ctx), broadcasts=BroadcastService(ctx),
+                       effective_access=EffectiveAccessService(ctx), usage=UsageService(ctx))
         if run_jobs:
             repaired = await interrupt_unfinished_replies(db)
             if repaired:

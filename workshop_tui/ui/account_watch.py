@@ -10,7 +10,7 @@ event here, so with no event for a while the account is read again anyway.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
@@ -47,6 +47,9 @@ class AccountWatch:
         accounts = self.app.services.accounts
         try:
             async with accounts.watch_account(actor) as feed:
+                # Once more now that events are heard: a change made between the sign-in's read
+                # and the subscription (an approval in that instant) would otherwise wait a recheck.
+                await self._refresh(actor)
                 while True:
                     try:
                         event = await feed.get(timeout=RECHECK_S)
@@ -55,6 +58,8 @@ class AccountWatch:
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
                     await self._refresh(actor)
+                    if event is not None:
+                        self._grants_changed(event.data.get("changes", {}))
         except NotAuthenticated as exc:
             self._worker = None  # this worker ends here; signing out must not cancel it mid-step
             self.app.request_sign_out(str(exc))
@@ -78,6 +83,21 @@ class AccountWatch:
             await self.app.open_places()
         elif before.role is not now.role and now.status is AccountStatus.ACTIVE:
             self._role_changed(before, now)
+
+    def _grants_changed(self, changes: dict[str, Any]) -> None:
+        """Say which models and tools were given or taken away (the menus read them afresh)."""
+        lines = []
+        for key, noun in (("models", "models"), ("tools", "tools")):
+            change = changes.get(key)
+            if not isinstance(change, dict) or self.app.user is None or not self.app.user.is_active:
+                continue
+            before, after = set(change.get("before") or ()), set(change.get("after") or ())
+            if after - before:
+                lines.append(f"You may now use {noun} {', '.join(sorted(after - before))}.")
+            if before - after:
+                lines.append(f"You may no longer use {noun} {', '.join(sorted(before - after))}.")
+        if lines:
+            say(self.app, "\n".join(lines), title="Your access changed", timeout=12)
 
     def _role_changed(self, before: User, now: User) -> None:
         say(self.app, f"Your role changed from {before.role} to {now.role}; the menu shows what you may use now.",

@@ -32,6 +32,7 @@ from workshop_tui.ui.job_watch import stop_watching_jobs, watch_jobs
 from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
 from workshop_tui.ui.screens.sign_in import SignInScreen
 from workshop_tui.ui.session import SessionContext
+from workshop_tui.ui.session_feeds import SessionFeeds
 from workshop_tui.ui.text import say
 from workshop_tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 
@@ -44,6 +45,7 @@ WorkshopOpener = Callable[[], Awaitable["Workshop"]]
 T = TypeVar("T")
 log = get_logger(__name__)
 ENTRY = "entry"
+FAMILY = "family"  # the guardian's view: a screen of its own, not a sidebar place
 
 
 class WorkshopApp(App[None]):
@@ -58,6 +60,7 @@ class WorkshopApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
     user: reactive[User | None] = reactive(None, init=False)
+    pending_registrations: reactive[int] = reactive(0, init=False)  # staff: shown on the sidebar's Admin entry
 
     def __init__(self, workshop: Workshop | None = None, *, session: SessionContext | None = None,
                  open_workshop: WorkshopOpener | None = None, themes: ThemeSet | None = None,
@@ -74,6 +77,7 @@ class WorkshopApp(App[None]):
         self._themes = themes
         self._first_actor = signed_in
         self._watch = AccountWatch(self)
+        self._feeds = SessionFeeds(self)  # presence, broadcasts, the approvals count
         self._places_open = False
         self._install_themes()
 
@@ -114,6 +118,7 @@ class WorkshopApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._watch.stop()
+        self._feeds.stop()
         await self.close_services()
 
     @staticmethod
@@ -187,6 +192,7 @@ class WorkshopApp(App[None]):
         if user.theme and user.theme in self.available_themes:
             self.theme = user.theme
         self._watch.start(actor)
+        await self._feeds.join(actor, "waiting for approval" if user.status is AccountStatus.PENDING else "Chat")
         if user.status is AccountStatus.PENDING:
             from workshop_tui.ui.screens.pending import PendingScreen
 
@@ -202,6 +208,9 @@ class WorkshopApp(App[None]):
         if self.actor is not None:
             watch_jobs(self, self.actor)  # says when an embedding job ends, on any screen
         await self.switch_mode("chat")
+        self._feeds.moved("Chat")
+        if self.actor is not None:
+            self._feeds.start_places(self.actor)
 
     def request_sign_out(self, reason: str | None = None) -> None:
         """Sign out from anywhere: it runs as the app's own work, since it removes the screens (and
@@ -233,6 +242,7 @@ class WorkshopApp(App[None]):
             return
         self._watch.stop()
         stop_watching_jobs(self)
+        self._feeds.stop()
         self.actor = None
         await self.switch_mode(ENTRY)
         while len(self.screen_stack) > 1:
@@ -258,10 +268,27 @@ class WorkshopApp(App[None]):
         if key == "sign-out":
             await self.sign_out()
             return
+        if key == FAMILY and self.user is not None and self._places_open:
+            await self._open_family()
+            return
         place = BY_KEY.get(key)
         if place is None or self.user is None or not place.visible_to(self.user.role) or not self._places_open:
             return
         await self.switch_mode(key)
+        self._feeds.moved(place.label)
+
+    def moved_to(self, place: str) -> None:
+        """A screen that is not a place (the family view) tells who is online where this session is."""
+        self._feeds.moved(place)
+
+    async def _open_family(self) -> None:
+        from workshop_tui.ui.screens.family import FamilyScreen
+
+        if not isinstance(self.screen, FamilyScreen):
+            await self.push_screen(FamilyScreen())
+
+    def watch_user(self, user: User | None) -> None:
+        self._feeds.user_changed(user)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed with something other than a service refusal: log it with this
@@ -285,6 +312,9 @@ class WorkshopApp(App[None]):
             for place in visible_places(self.user.role):
                 yield SystemCommand(f"Go to {place.label}", place.summary[:1].upper() + place.summary[1:],
                                     lambda key=place.key: self.request_go(key))
+            if self.actor is not None and self.actor.wards:
+                yield SystemCommand("Family accounts", "Read your family members' conversations and usage",
+                                    lambda: self.request_go(FAMILY))
             yield SystemCommand("Sign out", "End this session", self.request_sign_out)
         yield SystemCommand("Change theme", "Pick a colour theme; it follows you to every session",
                             self.action_change_theme)

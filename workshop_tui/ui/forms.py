@@ -88,3 +88,20 @@ async def submit(form: DOMNode, work: Awaitable[T], *, on_invalid: Callable[[Inv
     except ServiceError as exc:
         set_error(form, problem, str(exc))
     return None
+
+
+def show_problem(form: DOMNode, error: ServiceError, beside: Mapping[str, str], general: str = "#problem") -> None:
+    """Put `error` under the field it names (`beside`: field name → the selector of its line, which
+    stays in place even when empty), else on `general`."""
+    clear_problems(form, beside, general)
+    field = error.field if isinstance(error, Invalid) else None
+    target = beside.get(field, general) if field else general
+    text = without_field(error) if target != general and isinstance(error, Invalid) else str(error)
+    form.query_one(target, Static).update(plain(text))
+
+
+def clear_problems(form: DOMNode, beside: Mapping[str, str], general: str = "#problem") -> None:
+    for selector in {*beside.values(), general}:
+        for widget in form.query(selector):
+            if isinstance(widget, Static):
+                widget.update("")

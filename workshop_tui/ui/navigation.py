@@ -27,7 +27,7 @@ class Place:
     label: str
     roles: frozenset[Role]
     screen: str  # "module:Class"
-    summary: str  # what the place is for, shown where it is not built yet and in the palette
+    summary: str  # what the place is for, shown in the command palette
 
     def visible_to(self, role: Role) -> bool:
         return role in self.roles
@@ -41,8 +41,6 @@ class Place:
 def _takes_place(factory: type) -> bool:
     return bool(getattr(factory, "SHOWS_PLACE", False))
 
-
-_COMING = "workshop_tui.ui.screens.coming:ComingScreen"
 
 PLACES: tuple[Place, ...] = (
     Place("chat", "Chat", EVERYONE, "workshop_tui.ui.screens.chat:ChatScreen",
@@ -61,8 +59,10 @@ PLACES: tuple[Place, ...] = (
           "jobs that embed documents into a vector DB"),
     Place("rag", "RAG systems", EVERYONE, "workshop_tui.ui.screens.rag_systems:RagSystemsScreen",
           "a model, a vector DB and a prompt that answer with sources"),
-    Place("admin", "Admin", STAFF, _COMING, "approvals, users, who can see what, usage, audit and broadcast"),
-    Place("health", "Health", EVERYONE, _COMING, "whether the database, the vector store and Ollama are up"),
+    Place("admin", "Admin", STAFF, "workshop_tui.ui.screens.admin:AdminScreen",
+          "approvals, users, who can see what, usage, audit and broadcast"),
+    Place("health", "Health", EVERYONE, "workshop_tui.ui.screens.health:HealthScreen",
+          "whether the database, the vector store and Ollama are up"),
 )
 BY_KEY = {place.key: place for place in PLACES}
 

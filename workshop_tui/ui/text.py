@@ -30,9 +30,10 @@ def styled(text: object, style: str) -> Content:
 
 
 def cell(text: object, style: str = "") -> Text:
-    """Literal `text` for a `DataTable` cell, which measures a rich `Text` (a `Content` would be
-    given a column one character wide). `style` is a rich style such as "bold" or "dim"."""
-    return Text(strip_terminal_controls(str(text)), style=style, end="")
+    """Literal `text` for a `DataTable` cell: the table reads a str cell as markup, and measures its
+    columns by Rich's rules, which a `Content` does not follow (it would get a column one character
+    wide). `style` is a rich style such as "bold" or "dim"."""
+    return Text(strip_terminal_controls(str(text)), style=style, no_wrap=True, end="")
 
 
 def say(app: App[object], message: object, *, title: str = "", severity: SeverityLevel = "information",

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.config.logging import redact, session_id_var
 from workshop_tui.domain.models import AuditEntry
 from workshop_tui.storage.converters import to_domain
 from workshop_tui.storage.tables import AuditRow
+
+# Actions whose before and after values may carry an account's "models" and "tools" lists
+# (approval, grant changes, and accounts added or updated by hand or by an import).
+GRANT_ACTIONS = ("user.approve", "user.grants", "user.add", "user.update")
 
 
 class AuditRepository:
@@ -38,4 +43,38 @@ class AuditRepository:
             query = query.where(AuditRow.target_id == target_id)
         if action is not None:
             query = query.where(AuditRow.action == action)
+        return [to_domain(AuditEntry, row) for row in (await self.session.scalars(query)).all()]
+
+    async def search(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
+                     since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+                     limit: int = 100) -> tuple[list[AuditEntry], int]:
+        """Records matching every filter given, newest first, and how many match in all. `actor` and
+        `target` match names exactly (any case); `action` matches a whole action ("user.role") or a
+        family of them ("user")."""
+        clauses = []
+        if actor:
+            clauses.append(func.lower(AuditRow.actor_name) == actor.lower())
+        if target:
+            clauses.append(func.lower(AuditRow.target_name) == target.lower())
+        if action:
+            clauses.append(or_(AuditRow.action == action, AuditRow.action.startswith(action + ".", autoescape=True)))
+        if since is not None:
+            clauses.append(AuditRow.at >= since)
+        if until is not None:
+            clauses.append(AuditRow.at < until)
+        query = (select(AuditRow).where(*clauses).order_by(AuditRow.at.desc(), AuditRow.id.desc())
+                 .offset(offset).limit(limit))
+        total = await self.session.scalar(select(func.count()).select_from(AuditRow).where(*clauses))
+        rows = (await self.session.scalars(query)).all()
+        return [to_domain(AuditEntry, row) for row in rows], int(total or 0)
+
+    async def actions(self) -> list[str]:
+        """Every action the log holds, for a filter's choices."""
+        return sorted(await self.session.scalars(select(AuditRow.action).distinct()))
+
+    async def grant_history(self, target_id: int) -> list[AuditEntry]:
+        """The records about one account's grants (approval, additions, grant changes), oldest first."""
+        query = (select(AuditRow).where(AuditRow.target_type == "user", AuditRow.target_id == target_id,
+                                        AuditRow.action.in_(GRANT_ACTIONS))
+                 .order_by(AuditRow.at.asc(), AuditRow.id.asc()))
         return [to_domain(AuditEntry, row) for row in (await self.session.scalars(query)).all()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workshop_tui.domain.enums import AccountStatus, Role
@@ -68,8 +68,15 @@ class UserRepository:
         await self.session.execute(delete(UserRow).where(UserRow.id == user_id))
 
     async def list(self, *, status: AccountStatus | None = None, role: Role | Sequence[Role] | None = None,
-                   offset: int = 0, limit: int | None = None, oldest_first: bool = True) -> list[User]:
+                   offset: int = 0, limit: int | None = None, oldest_first: bool = True,
+                   text: str | None = None) -> list[User]:
+        """Accounts by status and role; `text` keeps those whose username, display name or email
+        contains it (any case)."""
         query = select(UserRow)
+        if text:
+            needle = text.lower()
+            query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+                                      for column in (UserRow.username, UserRow.display_name, UserRow.email))))
         if status is not None:
             query = query.where(UserRow.status == status.value)
         if isinstance(role, Role):
@@ -79,6 +86,12 @@ class UserRepository:
         order = UserRow.created_at.asc() if oldest_first else UserRow.created_at.desc()
         query = query.order_by(order, UserRow.id.asc() if oldest_first else UserRow.id.desc())
         query = query.offset(offset).limit(limit)
+        return [to_domain(User, row) for row in (await self.session.scalars(query)).all()]
+
+    async def wards(self, guardian_id: int) -> list[User]:
+        """The family accounts `guardian_id` guards, by name."""
+        query = select(UserRow).where(UserRow.guardian_id == guardian_id, UserRow.role == Role.FAMILY.value,
+                                      UserRow.status != AccountStatus.REJECTED.value).order_by(UserRow.username)
         return [to_domain(User, row) for row in (await self.session.scalars(query)).all()]
 
     async def count(self, *, status: AccountStatus | None = None, role: Role | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from workshop_tui.storage.tables.audit import AuditRow
 from workshop_tui.storage.tables.base import Base
+from workshop_tui.storage.tables.broadcasts import BroadcastRow
 from workshop_tui.storage.tables.catalog import ModelRow, PromptRow, ToolRow
 from workshop_tui.storage.tables.chat import ConversationRow, MessageRow, UsageCounterRow, conversation_tools
 from workshop_tui.storage.tables.knowledge import (
@@ -16,6 +17,7 @@ from workshop_tui.storage.tables.users import UserRow, user_allowed_models, user
 __all__ = [
     "AuditRow",
     "Base",
+    "BroadcastRow",
     "CollectionToDropRow",
     "ConversationRow",
     "DocumentRow",

@@ -44,6 +44,8 @@ class UserRow(Timestamps, Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     theme: Mapped[str | None] = mapped_column(String(64))
+    # Where a registration came from (the client's address over SSH), for the approvers' queue.
+    registered_from: Mapped[str | None] = mapped_column(String(64))
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     # The user's own quotas; empty means the role's default from settings.
