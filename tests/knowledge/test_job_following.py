@@ -3,6 +3,7 @@ stopped, and a document listing that tells lengths, chunks and vector DBs."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -116,3 +117,36 @@ async def test_the_detail_gives_the_text_and_its_chunks_with_headings_and_offset
     assert detail.chunks[-1].heading_path[0] == "Workshop handbook"
     with pytest.raises(NotFound):
         await k.documents.chunks(people.bob, document.id)
+
+
+async def test_a_feed_opened_mid_job_starts_from_its_live_count_and_forgets_it_once_done(
+        ctx: Any, k: KnowledgeServices, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screen opened while a job stalls (Ollama busy) shows how far it got, not the count last
+    written (every half second), and nothing is waiting to be told once the job is over."""
+    ctx.settings.documents.embed_batch_size = 2
+    passes = asyncio.Semaphore(3)  # three batches get their vectors, then the job waits
+    real = k.embedder.embed_documents
+
+    async def held(model: str, texts: list[str]) -> list[list[float]]:
+        await passes.acquire()
+        return await real(model, texts)
+
+    monkeypatch.setattr(k.embedder, "embed_documents", held)
+    document = await bounded(k.documents.import_text(people.alice, "Handbook", long_markdown(30)))
+    vector_db = await bounded(k.vector_dbs.create(people.alice, "notes", MINILM))
+    async with k.jobs.watch(people.alice) as early:
+        job = await bounded(k.jobs.enqueue(people.alice, document.id, vector_db.id))
+        seen = await early.get(timeout=TIMEOUT)
+        while seen.done < 2:
+            seen = await early.get(timeout=TIMEOUT)
+    async with k.jobs.watch(people.bob) as theirs, k.jobs.watch(people.alice) as late:
+        now = await late.get(timeout=TIMEOUT)
+        assert (now.job_id, now.status, now.done) == (job.id, JobStatus.RUNNING, seen.done)
+        with pytest.raises(TimeoutError):
+            await theirs.get(timeout=0.2)  # not Bob's job
+    for _ in range(100):
+        passes.release()
+    assert (await k.jobs.wait(people.alice, job.id, timeout_s=TIMEOUT)).status is JobStatus.DONE
+    async with k.jobs.watch(people.alice) as after:
+        with pytest.raises(TimeoutError):
+            await after.get(timeout=0.2)

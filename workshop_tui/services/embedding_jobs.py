@@ -295,7 +295,7 @@ class EmbeddingJobService:
         async with self.ctx.db.reading() as session:
             actor = await fresh_actor(session, actor)
         async with self.ctx.events.subscribe("job", user_id=actor.id) as subscription:
-            yield JobFeed(subscription)
+            yield JobFeed(subscription, self.runner.latest(actor.id))
 
     async def progress(self, actor: Actor, job_id: int) -> AsyncIterator[JobProgress]:
         """The job's state now, then every change until it is done, failed or cancelled.

@@ -81,11 +81,15 @@ class JobProgress:
 class JobFeed:
     """Reports of the jobs a subscription follows, as they come (see `EmbeddingJobService.watch`)."""
 
-    def __init__(self, subscription: Subscription) -> None:
+    def __init__(self, subscription: Subscription, now: list[JobProgress] | None = None) -> None:
         self._subscription = subscription
+        self._now = deque(now or ())
 
     async def get(self, timeout: float | None = None) -> JobProgress:  # noqa: ASYNC109 - a bounded wait for callers
-        """The next report; TimeoutError after `timeout` seconds without one."""
+        """The next report (first, the latest one of each job running when the feed opened: fresher
+        than the stored count); TimeoutError after `timeout` seconds without one."""
+        if self._now:
+            return self._now.popleft()
         return JobProgress.from_event((await self._subscription.get(timeout)).data)
 
     @property
@@ -125,8 +129,19 @@ class JobRunner:
         self.ctx = ctx
         self.store = store
         self.embedder = embedder
+        self._latest: dict[int, tuple[int | None, JobProgress]] = {}
+        """The last report of each unfinished job published here, with who asked for it."""
+
+    def latest(self, user_id: int) -> list[JobProgress]:
+        """The last report of each of `user_id`'s unfinished jobs (a stored count lags by up to
+        `PERSIST_EVERY_S`, and a stalled job sends nothing more to catch up with)."""
+        return [progress for owner, progress in self._latest.values() if owner == user_id]
 
     def publish(self, topic: str, progress: JobProgress, user_id: int | None) -> None:
+        if progress.finished:
+            self._latest.pop(progress.job_id, None)
+        else:
+            self._latest[progress.job_id] = (user_id, progress)
         self.ctx.events.publish(topic, user_id=user_id, job_id=progress.job_id, document_id=progress.document_id,
                                 vector_db_id=progress.vector_db_id, status=progress.status.value,
                                 done=progress.done, total=progress.total, rate=progress.rate, error=progress.error)
