@@ -33,6 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "built-in fake Ollama on 127.0.0.1 serves the models for as long as the command runs. "
                     "Without a terminal it stops after printing the accounts.")
 
+    serve = verbs.add_parser(
+        "serve", parents=[common], help="serve the class over SSH: every attendee gets the app",
+        description="Run the SSH server: attendees connect with a plain ssh client as their workshop username "
+                    "(or as the registration name to register), each getting the app; SFTP puts files in their "
+                    "upload folder. Runs until SIGTERM or Ctrl+C. Defaults come from the ssh section of the settings.")
+    serve.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: ssh.host, 0.0.0.0)")
+    serve.add_argument("--port", metavar="PORT", type=int, help="port to listen on (default: ssh.port, 2222)")
+
     db = verbs.add_parser("db", help="database schema: upgrade or show status", parents=[common])
     db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_verbs.add_parser("upgrade", help="bring the database to the newest schema", parents=[common])
@@ -149,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workshop_tui.commands import demo
 
         return run_command(demo.run, args)
+    if args.command == "serve":
+        from workshop_tui.commands import serve
+
+        return run_command(serve.run, args)
     if args.command == "db":
         from workshop_tui.commands import db
 

@@ -1,0 +1,32 @@
+"""The app as it runs for one SSH connection.
+
+Over SSH the connection is the account: signing out (or being signed out because the account was
+suspended, deleted or given a new password) ends the connection with the reason on the client's
+screen, rather than leaving a sign-in form that anyone at that terminal could use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workshop_tui.ui import app as ui_app
+from workshop_tui.ui.app import WorkshopApp
+
+
+class RemoteApp(WorkshopApp):
+    CSS_PATH = str(Path(ui_app.__file__).with_name(str(WorkshopApp.CSS_PATH)))  # Textual reads it beside the class
+    farewell: str | None = None
+    """The last line the client reads once its screen is restored."""
+
+    def end(self, message: str, return_code: int = 0) -> None:
+        """Close the session, saying why."""
+        if self.farewell is None:
+            self.farewell = message
+        self.exit(return_code=return_code)
+
+    async def sign_out(self, reason: str | None = None) -> None:
+        if self.actor is None:
+            await super().sign_out(reason)
+            return
+        self.actor = None  # every service call from here on would be refused anyway
+        self.end(f"Signed out: {reason}." if reason else "Signed out.", 1 if reason else 0)
