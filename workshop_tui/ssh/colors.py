@@ -51,7 +51,8 @@ def session_console(term: str | None, env: Mapping[str, str]) -> Console:
     client_env = {"TERM": term or "xterm", **({"COLORTERM": colorterm} if colorterm else {})}
     if "NO_COLOR" in env:
         client_env["NO_COLOR"] = "1"
-    return Console(color_system=color_system_for(term, colorterm), file=_Discard(),  # type: ignore[arg-type]
+    colors = color_system_for(term, colorterm) or "standard"  # Textual would draw truecolor for "none"
+    return Console(color_system=colors, file=_Discard(),  # type: ignore[arg-type]
                    markup=True, highlight=False, emoji=False, legacy_windows=False, force_terminal=True,
                    safe_box=False, soft_wrap=False, _environ=client_env)
 

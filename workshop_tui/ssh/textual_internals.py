@@ -10,6 +10,11 @@ crash reports in production.
 - `textual.app.redirect_stdout` / `redirect_stderr`: each running app swaps `sys.stdout` and
   `sys.stderr` for its own capture object. With many apps in one process they interleave and leave
   `sys.stdout` pointing at a dead app; the server makes them leave the streams alone.
+- `Strip._render_cache`, `Strip._segments`: a strip keeps the text it rendered, in the colours of
+  the console that rendered it, and Rich styles keep their first escape codes (`Style._ansi`), which
+  `Strip.render` prefers. Strips and styles are shared by every app in the process (`Strip.blank`
+  and `Style.parse` are cached), so the first session's colours would reach everyone. The server
+  renders strips with a cache that remembers its colours, from codes made for the console at hand.
 - `App._exception`: the error that ended an app, for the crash report in the log.
 """
 
@@ -22,13 +27,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import textual.app
+from rich.color import ColorSystem
+from rich.console import Console
 from textual._xterm_parser import XTermParser
+from textual.strip import Strip
 
 PRIVATE_NAMES = (
     "textual._xterm_parser.XTermParser._parse_extended_key",
     "textual.app.redirect_stdout",
     "textual.app.redirect_stderr",
     "textual.app.App._exception",
+    "textual.strip.Strip._render_cache",
+    "textual.strip.Strip._segments",
+    "textual.strip.Strip.render_ansi",
+    "rich.console.Console._color_system",
 )
 
 
@@ -42,11 +54,52 @@ def _streams_unchanged(_target: object) -> Iterator[None]:
     yield
 
 
+class _Standard(str):
+    pass
+
+
+class _EightBit(str):
+    pass
+
+
+class _Truecolor(str):
+    pass
+
+
+_RENDERED = {ColorSystem.STANDARD: _Standard, ColorSystem.EIGHT_BIT: _EightBit, ColorSystem.TRUECOLOR: _Truecolor,
+             ColorSystem.WINDOWS: _Standard}
+
+
+def _render_for_its_console(self: Strip, console: Console) -> str:
+    """`Strip.render` for this console's colours: the codes come from `Strip.render_ansi` (cached
+    per colour system), and the strip's cache holds for one colour system only."""
+    system = console._color_system or ColorSystem.TRUECOLOR
+    kind = _RENDERED[system]
+    cached = self._render_cache
+    if type(cached) is kind:
+        return cached
+    render_ansi = Strip.render_ansi
+    parts = []
+    for text, style, _ in self._segments:
+        if style is None:
+            parts.append(text)
+            continue
+        ansi = render_ansi(style, system)
+        output = f"\x1b[{ansi}m{text}\x1b[0m" if ansi else text
+        if style.link:
+            output = f"\x1b]8;id={style.link_id};{style.link}\x1b\\{output}\x1b]8;;\x1b\\"
+        parts.append(output)
+    rendered = kind("".join(parts))
+    self._render_cache = rendered
+    return rendered
+
+
 def prepare_process() -> None:
     """Set up the process for many apps on one loop; call once, in the server process, before any
     app starts (idempotent)."""
     textual.app.redirect_stdout = _streams_unchanged  # type: ignore[attr-defined,assignment]
     textual.app.redirect_stderr = _streams_unchanged  # type: ignore[attr-defined,assignment]
+    Strip.render = _render_for_its_console  # type: ignore[method-assign]
     if sys.version_info >= (3, 12):
         # Textual switches the running loop to eager tasks when an app starts; do it before the
         # first session, so that every session (and the server's own tasks) run the same way.
