@@ -49,9 +49,10 @@ async def serving(workshop: Workshop, tmp_path: Path, **settings: Any) -> AsyncI
 
 async def connect(server: SshServer, username: str, password: str | None = PASSWORD,
                   **options: Any) -> asyncssh.SSHClientConnection:
+    options.setdefault("agent_path", None)
     return await asyncio.wait_for(asyncssh.connect(
         "127.0.0.1", server.port, username=username, password=password, known_hosts=None, client_keys=None,
-        agent_path=None, preferred_auth="none,password" if password is None else "password", **options), TIMEOUT)
+        preferred_auth="none,password" if password is None else "password", **options), TIMEOUT)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import io
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -85,6 +86,11 @@ class Running:
         except TimeoutError:
             raise AssertionError(f"timed out waiting for {what}; seen {self.app.seen}") from None
 
+    async def started(self) -> None:
+        app = self.app
+        await self.until(lambda: app.driver is not None and app.is_running and app.screen.is_mounted,
+                         "the app to start")
+
     async def keys(self, data: bytes, count: int = 1) -> list[Any]:
         before = len(self.app.seen)
         self.driver.feed(data)
@@ -107,8 +113,7 @@ def start_app(channel: FakeChannel) -> Running:
 @pytest.fixture
 async def running() -> AsyncIterator[Running]:
     run = start_app(FakeChannel())
-    await run.until(lambda: run.app.driver is not None and run.app.is_running and run.app.screen.is_mounted,
-                    "the app to start")
+    await run.started()
     try:
         yield run
     finally:
@@ -171,7 +176,7 @@ async def test_the_driver_opens_no_browser_and_writes_no_file_on_the_server(
     monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url))
     monkeypatch.chdir(tmp_path)
     running.driver.open_url("https://example.org")
-    running.driver.deliver_binary(open(__file__, "rb"), delivery_key="k", save_path=tmp_path / "copy.bin")  # noqa: SIM115
+    running.driver.deliver_binary(io.BytesIO(b"data"), delivery_key="k", save_path=tmp_path / "copy.bin")
     await asyncio.sleep(0.1)
     assert opened == [] and list(tmp_path.iterdir()) == []
     assert not running.driver.can_suspend
@@ -179,8 +184,7 @@ async def test_the_driver_opens_no_browser_and_writes_no_file_on_the_server(
 
 async def test_a_closed_app_is_garbage_collected() -> None:
     run = start_app(FakeChannel())
-    await run.until(lambda: run.app.driver is not None and run.app.is_running and run.app.screen.is_mounted,
-                    "the app to start")
+    await run.started()
     await run.keys(b"\x1b[97;5u")  # a key Textual parses through its (process-wide cached) extended-key path
     await run.keys(b"\x1b[A")
     run.app.exit()
