@@ -37,6 +37,11 @@ class _Open:
     descriptor: int
     size: int
     append: bool
+    path: bytes
+    fresh: bool
+    """Made (or emptied) by this upload: it holds nothing else of the user's."""
+    stopped: bool = False
+    """A write was refused: a fresh file is removed when it is closed."""
 
 
 class UploadFolderServer(asyncssh.SFTPServer):
@@ -135,17 +140,18 @@ class UploadFolderServer(asyncssh.SFTPServer):
 
         def opening(folder: int, name: str) -> _Open:
             try:
-                before = os.lstat(name, dir_fd=folder).st_size
+                before: int | None = os.lstat(name, dir_fd=folder).st_size
             except FileNotFoundError:
-                before = 0
+                before = None
             descriptor = os.open(name, flags | _NOFOLLOW, 0o600, dir_fd=folder)
             info = os.fstat(descriptor)
             if not stat.S_ISREG(info.st_mode):
                 os.close(descriptor)
                 raise asyncssh.SFTPPermissionDenied("only plain files can be opened")
-            if flags & os.O_TRUNC:
+            fresh = before is None or bool(flags & os.O_TRUNC)
+            if before and flags & os.O_TRUNC:
                 self.usage.release(before)
-            return _Open(descriptor, info.st_size, bool(flags & os.O_APPEND))
+            return _Open(descriptor, info.st_size, bool(flags & os.O_APPEND), path, fresh)
 
         try:
             return await self._in_folder(path, opening)
@@ -161,12 +167,14 @@ class UploadFolderServer(asyncssh.SFTPServer):
     async def write(self, file_obj: _Open, offset: int, data: bytes) -> int:
         end = (file_obj.size if file_obj.append else offset) + len(data)
         if end > self.max_file_bytes:
+            file_obj.stopped = True
             raise self._refuse(asyncssh.SFTPFailure(
                 f"a file here may be at most {self.max_file_bytes // MB} MB; the upload was stopped"))
         growth = max(0, end - file_obj.size)
         if not self.usage.take(growth):
+            file_obj.stopped = True
             raise self._refuse(asyncssh.SFTPFailure(
-                f"your upload folder is full (at most {self.usage.quota // MB} MB); delete files to make room"))
+                f"your upload folder is full (at most {self.usage.quota // MB} MB); the upload was stopped"))
         try:
             written = await asyncio.to_thread(os.pwrite, file_obj.descriptor, data, offset)
         except BaseException:
@@ -177,6 +185,8 @@ class UploadFolderServer(asyncssh.SFTPServer):
 
     async def close(self, file_obj: _Open) -> None:
         await asyncio.to_thread(os.close, file_obj.descriptor)
+        if file_obj.stopped and file_obj.fresh:  # half a file is no use, and it would count against the quota
+            await self.remove(file_obj.path)
 
     async def fstat(self, file_obj: _Open) -> os.stat_result:
         return await asyncio.to_thread(os.fstat, file_obj.descriptor)
