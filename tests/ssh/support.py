@@ -21,6 +21,7 @@ from workshop_tui.ssh.server import SshServer
 import asyncssh  # isort: skip
 
 TIMEOUT = 20.0
+CONNECT_TIMEOUT = 60.0  # a class signing in at once queues its password checks (see SshServer.signing_in)
 PASSWORD = "correct horse battery"
 KEYS = {"enter": b"\r", "escape": b"\x1b", "tab": b"\t", "ctrl+c": b"\x03", "ctrl+q": b"\x11", "up": b"\x1b[A",
         "down": b"\x1b[B", "f1": b"\x1bOP", "f2": b"\x1bOQ", "ctrl+p": b"\x10", "ctrl+n": b"\x0e",
@@ -52,7 +53,7 @@ async def connect(server: SshServer, username: str, password: str | None = PASSW
     options.setdefault("agent_path", None)
     return await asyncio.wait_for(asyncssh.connect(
         "127.0.0.1", server.port, username=username, password=password, known_hosts=None, client_keys=None,
-        preferred_auth="none,password" if password is None else "password", **options), TIMEOUT)
+        preferred_auth="none,password" if password is None else "password", **options), CONNECT_TIMEOUT)
 
 
 @dataclass

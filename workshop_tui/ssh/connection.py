@@ -9,6 +9,7 @@ the screen that waits for its approval. Forwarding of ports, sockets, agents and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 NO_FORWARDING = "this server forwards no ports, sockets or agents"
+SHORT_WAIT_S = 2.0  # a throttle wait this short is waited out rather than refused
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,8 @@ class Connection(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        accounts = self.server.workshop.accounts
         try:
-            actor = await accounts.login(username, password, source=self.source, allow_waiting=True)
+            actor = await self._login(username, password)
         except LimitExceeded as exc:
             self._tell(f"{exc}.")
             return False
@@ -103,14 +104,30 @@ class Connection(asyncssh.SSHServer):
             if str(exc) != WRONG_CREDENTIALS:  # the right password for an account that may not come in
                 self._tell(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
             return False
-        except ServiceError as exc:
-            log.warning("sign-in could not be checked: %s", exc, extra=self._extra())
+        except Exception as exc:  # the database was busy or down: say so rather than drop the connection
+            log.warning("sign-in could not be checked: %s: %s", type(exc).__name__, exc, extra=self._extra())
+            self._tell("your password could not be checked just now; try again in a moment.")
             return False
         finally:
             del password
         self.login = Login(actor.name, actor=actor)
         log.info("signed in", extra={**self._extra(), "username": actor.name})
         return True
+
+    async def _login(self, username: str, password: str) -> Actor:
+        """`AccountService.login`, a few at a time (see `SshServer.signing_in`); a short throttle
+        wait is waited out here rather than refused, so nobody retypes a password for it."""
+        accounts = self.server.workshop.accounts
+        deadline = asyncio.get_running_loop().time() + self.server.settings.login_timeout_s / 2
+        while True:
+            try:
+                async with self.server.signing_in:
+                    return await accounts.login(username, password, source=self.source, allow_waiting=True)
+            except LimitExceeded as exc:
+                wait = exc.retry_after_s or 0.0
+                if wait > SHORT_WAIT_S or asyncio.get_running_loop().time() + wait > deadline:
+                    raise
+                await asyncio.sleep(min(wait, 0.25))
 
     def _tell(self, message: str) -> None:
         """A line the client shows before it asks again (OpenSSH prints authentication banners)."""

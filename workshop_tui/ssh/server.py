@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 SWEEP_S = 15.0
+STARTING_AT_ONCE = 4
 SHUTTING_DOWN = "the server is shutting down. Connect again in a moment."
 
 
@@ -52,6 +53,14 @@ class SshServer:
         self.uploads = UploadUsages(self.settings.upload_quota_mb * MB)
         self.fingerprint = ""
         self.monitor = LoopMonitor(self.settings.loop_stall_ms / 1000)
+        self.signing_in = asyncio.Semaphore(workshop.settings.auth.hash_threads)
+        """Password checks at once: as many as there are hashing threads. Each ends with a short write
+        (the time of the login); a class signing in at once would otherwise queue many writers on
+        SQLite's lock, and a busy loop makes each hold it long enough for the last to give up."""
+        self.starting = asyncio.Semaphore(STARTING_AT_ONCE)
+        """Sessions starting at once. A start is a burst of loop work (building screens, a dozen
+        queries); a whole class connecting at once would otherwise fill the loop's queue, so every
+        echo and every database step (some holding SQLite's write lock) waits behind it."""
         self._listener: asyncssh.SSHAcceptor | None = None
         self._background: list[asyncio.Task[None]] = []
         self._sftp_sessions: dict[int, set[Any]] = {}

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 CRASHED = "this session ended because of an error (reference {id}). Connect again to go on."
 CONNECTION_GONE = (asyncssh.Error, ConnectionError, EOFError, OSError)
+START_TURN_S = 10.0  # the longest one session's start may keep others waiting for their turn
 
 
 class AppSession:
@@ -63,10 +64,14 @@ class AppSession:
     async def run(self) -> None:
         context = contextvars.Context()
         context.run(session_id_var.set, self.id)
-        app = self.app = context.run(self._make_app)
         loop = asyncio.get_running_loop()
-        self._task = loop.create_task(self._run_app(app), name=f"session-{self.id}", context=context)
-        reader = loop.create_task(self._read_input(), name=f"input-{self.id}", context=context.copy())
+        async with self.server.starting:  # a few sessions start at once; the others wait their turn
+            app = self.app = context.run(self._make_app)
+            self._task = loop.create_task(self._run_app(app), name=f"session-{self.id}", context=context)
+            reader = loop.create_task(self._read_input(), name=f"input-{self.id}", context=context.copy())
+            settling = loop.create_task(app.settled.wait())
+            await asyncio.wait({self._task, settling}, timeout=START_TURN_S, return_when=asyncio.FIRST_COMPLETED)
+            settling.cancel()
         log.info("session opened", extra=self._extra(
             username=self.login.username, register=self.login.register, term=self.channel.term_type,
             size=list(self.channel.size), colors=color_system_for(self.channel.term_type,
