@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from workshop_tui.domain.enums import Role
 from workshop_tui.services.workshop import Workshop
 from workshop_tui.ssh.driver import RESTORE, START
@@ -95,3 +97,29 @@ async def test_two_users_at_once_each_see_only_their_own_conversations(
             assert "bob's" not in alice.text() and "alice's" not in bob.text()
         finally:
             await asyncio.gather(alice.close(), bob.close())
+
+
+async def test_the_palette_offers_nothing_that_writes_on_the_server(
+        workshop: Workshop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    await add_user(workshop, "alice")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    async with serving(workshop, tmp_path) as server:
+        terminal = await open_terminal(server, "alice")
+        try:
+            await terminal.until_shown("Write a message")
+            terminal.press("ctrl+p")
+            await terminal.until_shown("Change theme")
+            terminal.send("screensh")
+            await terminal.until(lambda: "Change theme" not in terminal.text(), "the palette to filter")
+            palette = terminal.text().split("screensh", 1)[1].split("▁▁▁", 1)[0]
+            assert palette.strip() == ""  # no command matches: there is none to take a screenshot
+            [session] = list(server.sessions)
+            assert session.app is not None
+            session.app.call_later(session.app.action_screenshot)
+            session.app.call_later(session.app.open_url, "https://example.org")
+            await terminal.until_shown("Screenshots are not saved from here")
+        finally:
+            await terminal.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "host_key", "host_key.pub"])
