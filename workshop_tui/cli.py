@@ -25,13 +25,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workshop-tui {__version__}")
     verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    verbs.add_parser(
+    demo = verbs.add_parser(
         "demo", parents=[common], help="load the sample class and open the app on it (no Ollama needed)",
         description="Import the sample workshop with its vectors into a new throwaway data directory (or the "
                     "--data-dir given), print its accounts with their generated passwords, and open the app "
                     "signed in as the sample's instructor. When no Ollama answers at the configured URL, a "
                     "built-in fake Ollama on 127.0.0.1 serves the models for as long as the command runs. "
                     "Without a terminal it stops after printing the accounts.")
+    demo.add_argument("--ssh", action="store_true",
+                      help="serve the class over SSH on 127.0.0.1 (port ssh.port, 2222) instead of opening the app "
+                           "here, and print how to connect; stop with Ctrl+C")
 
     serve = verbs.add_parser(
         "serve", parents=[common], help="serve the class over SSH: every attendee gets the app",

@@ -165,6 +165,8 @@ class UploadFolderServer(asyncssh.SFTPServer):
         return await asyncio.to_thread(os.pread, file_obj.descriptor, size, offset)
 
     async def write(self, file_obj: _Open, offset: int, data: bytes) -> int:
+        if file_obj.stopped:  # the client sends many writes ahead; it was told once already
+            raise asyncssh.SFTPFailure("the upload was stopped")
         end = (file_obj.size if file_obj.append else offset) + len(data)
         if end > self.max_file_bytes:
             file_obj.stopped = True
