@@ -23,6 +23,9 @@ async def test_signing_in_paints_the_users_own_screen_and_ctrl_q_restores_theirs
         try:
             await terminal.until_shown("Alice (alice, student)")
             assert "Chat" in terminal.text() and "Sign out" in terminal.text()
+            [session] = list(server.sessions)
+            assert session.app is not None and session.app.focused is not None
+            assert session.app.focused.cursor_blink is False  # type: ignore[attr-defined]  # no timer, no traffic
             terminal.press("ctrl+q")
             assert await terminal.exit_status() == 0
             assert terminal.raw.startswith(START.encode())

@@ -13,9 +13,15 @@ import rich.console
 import textual
 from textual.app import App
 from textual.driver import Driver
+from textual.reactive import Reactive
 from textual.strip import Strip
 
-from workshop_tui.ssh.textual_internals import PRIVATE_NAMES, ended_by, uncached_extended_key_parser
+from workshop_tui.ssh.textual_internals import (
+    PRIVATE_NAMES,
+    STILL_CURSORS,
+    ended_by,
+    uncached_extended_key_parser,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,7 +31,8 @@ def test_textual_is_pinned_to_the_version_these_names_were_checked_against() -> 
     assert pins == [textual.__version__]
 
 
-INSTANCES = {"App": App, "Strip": lambda: Strip([]), "Console": rich.console.Console}
+INSTANCES = {"App": App, "Strip": lambda: Strip([]), "Console": rich.console.Console,
+             "Reactive": lambda: Reactive(True)}
 
 
 def test_every_private_name_exists() -> None:
@@ -74,3 +81,8 @@ def test_the_driver_interface_is_the_one_the_session_driver_implements() -> None
 
 def test_rich_consoles_still_take_an_environment_of_their_own() -> None:
     assert "_environ" in inspect.signature(rich.console.Console.__init__).parameters
+
+
+def test_text_cursors_still_blink_through_a_reactive_the_server_can_default() -> None:
+    for widget in STILL_CURSORS:
+        assert isinstance(vars(widget).get("cursor_blink"), Reactive), widget

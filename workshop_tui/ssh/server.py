@@ -39,6 +39,9 @@ SHUTTING_DOWN = "the server is shutting down. Connect again in a moment."
 
 
 class SshServer:
+    session_class: type[AppSession] = AppSession
+    """What runs each terminal session (the benchmarks serve a bare app the same way)."""
+
     def __init__(self, workshop: Workshop, *, host: str | None = None, port: int | None = None,
                  host_key: Path | None = None, banner: str | None = None) -> None:
         self.workshop = workshop
@@ -114,7 +117,7 @@ class SshServer:
         if refusal is not None:
             log.info("session refused: %s", refusal, extra={"session_id": connection.id})
             return _refuse(process, refusal)
-        session = AppSession(self, process, login, connection.source)
+        session = self.session_class(self, process, login, connection.source)
         self.sessions.add(session)
         try:
             await session.run()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -88,17 +87,21 @@ class AppSession:
             self.driver = None
 
     def _make_app(self) -> RemoteApp:
+        """The app, drawing through this session's channel in its client's colours."""
+        app = self.new_app()
+        app.driver_class = self._make_driver  # type: ignore[assignment]
+        app.console = session_console(self.channel.term_type, self.channel.env)
+        app.error_console = quiet_console()
+        return app
+
+    def new_app(self) -> RemoteApp:
         register = self.login.register
         named = None if register and self.login.username == self.server.settings.registration_name \
             else self.login.username
         session = SessionContext(source=self.source, remote=True, username=named, register=register,
                                  banner=self.server.banner, session_id=self.id)
-        app = RemoteApp(self.server.workshop, session=session, themes=self.server.themes,
-                        signed_in=self.login.actor)
-        app.driver_class = functools.partial(self._make_driver)  # type: ignore[assignment]
-        app.console = session_console(self.channel.term_type, self.channel.env)
-        app.error_console = quiet_console()
-        return app
+        return RemoteApp(self.server.workshop, session=session, themes=self.server.themes,
+                         signed_in=self.login.actor)
 
     def _make_driver(self, app: Any, **options: Any) -> SshDriver:
         self.driver = SshDriver(app, channel=self.channel, **options)

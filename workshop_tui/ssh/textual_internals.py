@@ -16,6 +16,9 @@ crash reports in production.
   and `Style.parse` are cached), so the first session's colours would reach everyone. The server
   renders strips with a cache that remembers its colours, from codes made for the console at hand.
 - `App._exception`: the error that ended an app, for the crash report in the log.
+- `Reactive._default`: text cursors blink by default, a timer and a repaint every half second in
+  every session, sent over the network (about 270 bytes a second each, and most of an idle
+  session's CPU). In the server they hold still.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from rich.color import ColorSystem
 from rich.console import Console
 from textual._xterm_parser import XTermParser
 from textual.strip import Strip
+from textual.widgets import Input, TextArea
 
 PRIVATE_NAMES = (
     "textual._xterm_parser.XTermParser._parse_extended_key",
@@ -41,7 +45,9 @@ PRIVATE_NAMES = (
     "textual.strip.Strip._segments",
     "textual.strip.Strip.render_ansi",
     "rich.console.Console._color_system",
+    "textual.reactive.Reactive._default",
 )
+STILL_CURSORS = (Input, TextArea)
 
 
 def uncached_extended_key_parser() -> Any:
@@ -100,6 +106,8 @@ def prepare_process() -> None:
     textual.app.redirect_stdout = _streams_unchanged  # type: ignore[attr-defined,assignment]
     textual.app.redirect_stderr = _streams_unchanged  # type: ignore[attr-defined,assignment]
     Strip.render = _render_for_its_console  # type: ignore[method-assign]
+    for widget in STILL_CURSORS:
+        vars(widget)["cursor_blink"]._default = False
     if sys.version_info >= (3, 12):
         # Textual switches the running loop to eager tasks when an app starts; do it before the
         # first session, so that every session (and the server's own tasks) run the same way.
