@@ -24,6 +24,7 @@ import workshop_tui.ssh  # noqa: F401 - imports asyncssh quietly
 import asyncssh  # isort: skip
 
 PASSWORD = "bench password 1"
+IN_FLIGHT = 64  # generations the fake Ollama takes at once (a real host takes its OLLAMA_NUM_PARALLEL)
 MODEL = "llama3.2:1b"
 WORDS = ("Retrieval augmented generation grounds a model's answer in documents it is given, so the answer "
          "can cite where each fact came from. **Chunks** that are too small lose context; too large, and "
@@ -144,6 +145,7 @@ async def serve(data_dir: Path, ollama_url: str, bare: bool) -> None:
     from workshop_tui.ssh.server import SshServer
 
     settings = load_settings(data_dir=data_dir, ollama_url=ollama_url, env={}, dotenv_path=None)
+    settings.ollama.max_in_flight_per_host = IN_FLIGHT  # the fake streams to everyone at once
     configure_logging(settings.log_dir, "INFO")
     workshop = await Workshop.open(settings, run_jobs=True)
     server = SshServer(workshop, host="127.0.0.1", port=0, host_key=data_dir / "bench_host_key")

@@ -9,7 +9,7 @@ import pytest
 from workshop_tui.services.workshop import Workshop
 from workshop_tui.ssh.colors import color_system_for, session_console
 
-from .support import add_user, open_terminal, serving
+from .support import PASSWORD, add_user, open_terminal, serving
 
 
 @pytest.mark.parametrize(("term", "colorterm", "expected"), [
@@ -62,3 +62,26 @@ async def test_each_session_gets_its_own_terminals_colours_in_one_process(
                 assert lacks not in terminal.raw, (term, env)
             finally:
                 await terminal.close()
+
+
+async def test_sessions_with_different_themes_each_draw_their_own(workshop: Workshop, tmp_path: Path) -> None:
+    """CSS parsed once per process is shared only between sessions whose theme variables match."""
+    for name, theme in (("alice", "workshop-light"), ("bob", "workshop-dark")):
+        await add_user(workshop, name)
+        await workshop.accounts.set_theme(await workshop.accounts.login(name, PASSWORD), theme)
+    async with serving(workshop, tmp_path) as server:
+        drawn = {}
+        for name in ("alice", "bob", "alice"):
+            terminal = await open_terminal(server, name, env={"COLORTERM": "truecolor"})
+            try:
+                await terminal.until_shown("Write a message")
+                [session] = list(server.sessions)
+                await terminal.until(lambda s=session: s.app is not None and s.app.theme.startswith("workshop-"),
+                                     "the user's theme")
+                terminal.send("x")
+                await terminal.until_shown("x")
+                background = terminal.screen.buffer[terminal.screen.lines // 2][1].bg
+                drawn.setdefault(name, set()).add(background)
+            finally:
+                await terminal.close()
+    assert len(drawn["alice"]) == 1 and drawn["alice"] != drawn["bob"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import rich.console
 import textual
 from textual.app import App
+from textual.css.stylesheet import Stylesheet
 from textual.driver import Driver
 from textual.reactive import Reactive
 from textual.strip import Strip
@@ -32,7 +33,7 @@ def test_textual_is_pinned_to_the_version_these_names_were_checked_against() -> 
 
 
 INSTANCES = {"App": App, "Strip": lambda: Strip([]), "Console": rich.console.Console,
-             "Reactive": lambda: Reactive(True)}
+             "Reactive": lambda: Reactive(True), "Stylesheet": Stylesheet}
 
 
 def test_every_private_name_exists() -> None:
@@ -86,3 +87,10 @@ def test_rich_consoles_still_take_an_environment_of_their_own() -> None:
 def test_text_cursors_still_blink_through_a_reactive_the_server_can_default() -> None:
     for widget in STILL_CURSORS:
         assert isinstance(vars(widget).get("cursor_blink"), Reactive), widget
+
+
+def test_stylesheets_parse_through_the_method_the_server_shares_and_with_these_parameters() -> None:
+    parameters = list(inspect.signature(Stylesheet._parse_rules).parameters)
+    assert parameters == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"]
+    assert "self._parse_rules(" in inspect.getsource(Stylesheet.parse)
+    assert "variable_tokens=self._variable_tokens" in inspect.getsource(Stylesheet._parse_rules)

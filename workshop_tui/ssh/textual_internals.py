@@ -16,6 +16,11 @@ crash reports in production.
   and `Style.parse` are cached), so the first session's colours would reach everyone. The server
   renders strips with a cache that remembers its colours, from codes made for the console at hand.
 - `App._exception`: the error that ended an app, for the crash report in the log.
+- `Stylesheet._parse_rules`, `Stylesheet._variables`: each app parses every CSS source it uses,
+  the same text into the same rules for every session with the same theme: a quarter of a
+  session's start-up CPU. The server keeps one parse per CSS source and set of theme variables for
+  the whole process (Textual already reuses parsed rules within one stylesheet; nothing changes a
+  rule once it is parsed).
 - `Reactive._default`: text cursors blink by default, a timer and a repaint every half second in
   every session, sent over the network (about 270 bytes a second each, and most of an idle
   session's CPU). In the server they hold still.
@@ -26,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +39,8 @@ import textual.app
 from rich.color import ColorSystem
 from rich.console import Console
 from textual._xterm_parser import XTermParser
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
@@ -46,7 +54,10 @@ PRIVATE_NAMES = (
     "textual.strip.Strip.render_ansi",
     "rich.console.Console._color_system",
     "textual.reactive.Reactive._default",
+    "textual.css.stylesheet.Stylesheet._parse_rules",
+    "textual.css.stylesheet.Stylesheet._variables",
 )
+PARSED_KEPT = 4096
 STILL_CURSORS = (Input, TextArea)
 
 
@@ -100,12 +111,32 @@ def _render_for_its_console(self: Strip, console: Console) -> str:
     return rendered
 
 
+_textual_parse_rules = Stylesheet._parse_rules
+_parsed: OrderedDict[tuple[Any, ...], list[RuleSet]] = OrderedDict()
+
+
+def _parse_rules_once(self: Stylesheet, css: str, read_from: Any, is_default_rules: bool = False,
+                      tie_breaker: int = 0, scope: str = "") -> list[RuleSet]:
+    """`Stylesheet._parse_rules`, shared by every app in the process that has the same variables."""
+    key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+    rules = _parsed.get(key)
+    if rules is None:
+        rules = _textual_parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        _parsed[key] = rules
+        if len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    else:
+        _parsed.move_to_end(key)
+    return rules
+
+
 def prepare_process() -> None:
     """Set up the process for many apps on one loop; call once, in the server process, before any
     app starts (idempotent)."""
     textual.app.redirect_stdout = _streams_unchanged  # type: ignore[attr-defined,assignment]
     textual.app.redirect_stderr = _streams_unchanged  # type: ignore[attr-defined,assignment]
     Strip.render = _render_for_its_console  # type: ignore[method-assign]
+    Stylesheet._parse_rules = _parse_rules_once  # type: ignore[method-assign]
     for widget in STILL_CURSORS:
         vars(widget)["cursor_blink"]._default = False
     if sys.version_info >= (3, 12):
