@@ -2,9 +2,10 @@
 connect again, over and over, for 2 minutes (`--minutes` for longer).
 
 The server runs in a child process (`ssh_bench.py serve`); its RSS is sampled every few seconds.
-Figures: `sessions` opened in all; `rss_warm_mb` once every attendee has been through one round (or
-after the first quarter of the run), `rss_end_mb` at the end, and `mb_per_min`, the slope of RSS
-after warm-up (goal: flat); `failed`, sessions that could not connect, paint or take a message; and
+Figures: `sessions` opened in all; `rss_warm_mb` at the end of the first quarter of the run (the
+warm-up), `rss_end_mb` at the end, and `mb_per_min`, the slope of RSS
+after warm-up (goal: flat); `failed`, sessions that could not connect, paint or take a message (or
+took over a minute to), not counting rounds the end of the soak cut short; and
 `lost_replies`, messages typed minus replies stored (read from the database afterwards; a reply cut
 short by a disconnect is stored as interrupted and counts as stored).
 
@@ -33,7 +34,9 @@ from workshop_tui.testing.fake_ollama import FakeOllama
 
 ATTENDEES = 50
 HISTORY = 10  # messages each attendee's conversation starts with
-COMPOSER = b"rite a message: Enter sends"  # the cursor sits on the "W"
+LOADED = b"(Ctrl+O settings)"  # the chat header, once the conversation is open
+ROUND_MIN_S = 15.0  # no new round starts with less time left than this
+SLOW_S = 60.0  # a round that takes longer than this (connect, paint, ask, idle) has failed
 REPLY_TOKENS = 20  # at 30 tokens a second: under a second of streaming
 SAMPLE_S = 5.0
 
@@ -45,27 +48,36 @@ class Soak:
         self.sessions = 0
         self.failed = 0
         self.typed = 0
-        self.rounds: dict[str, int] = {}
+        self.unfinished = 0
         self.samples: list[tuple[float, float]] = []
 
     async def attendee(self, name: str, delay: float) -> None:
         await asyncio.sleep(delay)
-        while time.monotonic() < self.deadline:
-            client = None
+        while (left := self.deadline - time.monotonic()) > ROUND_MIN_S:
+            started = time.monotonic()
             try:
-                client = await Client.open(self.server.port, name)
-                await client.until(COMPOSER, 90)
-                self.sessions += 1
-                client.send(f"Soak question from {name}\r".encode())
-                self.typed += 1
-                await asyncio.sleep(3.0 + random.uniform(1.0, 4.0))  # the reply streams, then an idle spell
-            except Exception as error:  # every failure counts the same
+                await asyncio.wait_for(self.round(name), left + ROUND_MIN_S)
+            except TimeoutError:
+                if time.monotonic() - started < SLOW_S:  # the soak ended under it: neither done nor failed
+                    self.unfinished += 1
+                else:
+                    self.failed += 1
+                    print(f"{name}: no reply from the server in {SLOW_S:.0f} s", flush=True)
+            except Exception as error:  # every other failure counts the same
                 self.failed += 1
                 print(f"{name}: {type(error).__name__}: {error}", flush=True)
-            finally:
-                if client is not None:
-                    await client.close()
-            self.rounds[name] = self.rounds.get(name, 0) + 1
+
+    async def round(self, name: str) -> None:
+        """Connect, wait for the conversation, ask, let the reply stream, idle, disconnect."""
+        client = await Client.open(self.server.port, name)
+        try:
+            await client.until(LOADED, 90)
+            self.sessions += 1
+            client.send(f"Soak question from {name}\r".encode())
+            self.typed += 1
+            await asyncio.sleep(random.uniform(6.0, 12.0))
+        finally:
+            await client.close()
 
     async def sample(self) -> None:
         while time.monotonic() < self.deadline:
@@ -123,7 +135,8 @@ async def main(minutes: float) -> None:
     after_warm = [(t, mb) for t, mb in soak.samples if t >= warm_until]
     rss_warm, rss_end = after_warm[0][1], soak.samples[-1][1]
     slope = slope_mb_per_min(after_warm)
-    print(f"{soak.sessions} sessions, {soak.failed} failed; {typed} messages typed, {stored} replies stored; "
+    print(f"{soak.sessions} sessions, {soak.failed} failed, {soak.unfinished} cut short by the end; "
+          f"{typed} messages typed, {stored} replies stored; "
           f"RSS {rss_warm:.0f} MB after warm-up, {rss_end:.0f} MB at the end ({slope:+.2f} MB/min); "
           f"total {time.monotonic() - started:.0f} s", flush=True)
     print(json.dumps({"sessions": soak.sessions, "rss_warm_mb": round(rss_warm, 1), "rss_end_mb": round(rss_end, 1),
