@@ -57,7 +57,7 @@ class LoopMonitor:
             self.stalls += 1
             (session, where), _ = self._seen.most_common(1)[0] if self._seen else ((None, None), 0)
             log.warning("event loop stalled for %d ms", late * 1000, extra={
-                "session_id": session or "-", "stall_ms": round(late * 1000), "where": where})
+                "session_id": session or "unknown", "stall_ms": round(late * 1000), "where": where})
         self._seen.clear()
         self._expected = now + BEAT_S
         self._handle = asyncio.get_running_loop().call_later(BEAT_S, self._beat)

@@ -36,6 +36,7 @@ log = get_logger(__name__)
 SWEEP_S = 15.0
 STARTING_AT_ONCE = 4
 SHUTTING_DOWN = "the server is shutting down. Connect again in a moment."
+SERVER = "server"  # what the server's own log lines name as their session
 
 
 class SshServer:
@@ -92,7 +93,7 @@ class SshServer:
         self.monitor.start()
         self._background = [asyncio.create_task(self._sweep_idle(), name="ssh-idle"),
                             asyncio.create_task(self._follow_accounts(), name="ssh-accounts")]
-        log.info("ssh server listening", extra={"host": self.host, "port": self.port,
+        log.info("ssh server listening", extra={"session_id": SERVER, "host": self.host, "port": self.port,
                                                 "fingerprint": self.fingerprint})
 
     # -- channels ----------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ class SshServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._listener.wait_closed(), 1.0)
         self.monitor.stop()
-        log.info("ssh server stopped", extra={"sessions_closed": len(sessions)})
+        log.info("ssh server stopped", extra={"session_id": SERVER, "sessions_closed": len(sessions)})
 
 
 class _Refused(asyncssh.SFTPServer):
