@@ -153,3 +153,23 @@ async def test_suspending_an_account_ends_its_sftp_session(workshop: Workshop, t
             for _ in range(200):
                 await asyncio.wait_for(sftp.listdir("/"), TIMEOUT)
                 await asyncio.sleep(0.05)
+
+
+async def test_the_folder_holds_a_bounded_number_of_files_and_folders(
+        workshop: Workshop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("workshop_tui.ssh.uploads.MAX_ENTRIES", 3)
+    await add_user(workshop, "alice")
+    local = tmp_path / "x.txt"
+    local.write_text("x")
+    async with serving(workshop, tmp_path) as server, sftp_as(server, "alice") as sftp:
+        await sftp.mkdir("one")
+        await sftp.put(str(local), "one/two.txt")
+        await sftp.put(str(local), "three.txt")
+        await sftp.put(str(local), "three.txt")  # replacing a file adds nothing
+        with pytest.raises(asyncssh.SFTPFailure, match="holds 3 files and folders, its most"):
+            await sftp.put(str(local), "four.txt")
+        with pytest.raises(asyncssh.SFTPFailure, match="its most"):
+            await sftp.mkdir("five")
+        await sftp.remove("three.txt")
+        await sftp.put(str(local), "four.txt")
+    assert sorted(p.name for p in folder_of(workshop, "alice").rglob("*")) == ["four.txt", "one", "two.txt"]

@@ -3,7 +3,7 @@
 The client sees the folder as `/`. Every path is normalised inside it (`..` stops at the top), and
 every file and folder is opened one component at a time relative to the folder before it, with
 `O_NOFOLLOW`: a symbolic link is never followed, whoever planted it, and none can be made. Files are
-capped in size and the folder in total; the reason for a refusal goes to the client's terminal too
+capped in size and the folder in bytes and in entries; the reason for a refusal goes to the client's terminal too
 (OpenSSH's `sftp` shows only a status code). File work runs in threads, off the shared event loop.
 """
 
@@ -24,6 +24,7 @@ from asyncssh import SFTPAttrs, SFTPName
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.services.paths import open_without_links
+from workshop_tui.ssh import uploads
 from workshop_tui.ssh.uploads import UploadUsage
 
 log = get_logger(__name__)
@@ -138,28 +139,35 @@ class UploadFolderServer(asyncssh.SFTPServer):
             if pflags & sftp_flag:
                 flags |= os_flag
 
-        def opening(folder: int, name: str) -> _Open:
+        def opening(folder: int, name: str) -> tuple[_Open | None, int | None]:
             try:
                 before: int | None = os.lstat(name, dir_fd=folder).st_size
             except FileNotFoundError:
                 before = None
+            if before is None and flags & os.O_CREAT and self.usage.entries >= uploads.MAX_ENTRIES:
+                return None, None
             descriptor = os.open(name, flags | _NOFOLLOW, 0o600, dir_fd=folder)
             info = os.fstat(descriptor)
             if not stat.S_ISREG(info.st_mode):
                 os.close(descriptor)
                 raise asyncssh.SFTPPermissionDenied("only plain files can be opened")
             fresh = before is None or bool(flags & os.O_TRUNC)
-            if before and flags & os.O_TRUNC:
-                self.usage.release(before)
-            return _Open(descriptor, info.st_size, bool(flags & os.O_APPEND), path, fresh)
+            return _Open(descriptor, info.st_size, bool(flags & os.O_APPEND), path, fresh), before
 
         try:
-            return await self._in_folder(path, opening)
+            opened, before = await self._in_folder(path, opening)
         except OSError as error:
             if error.errno == errno.ELOOP:
                 raise self._refuse(asyncssh.SFTPPermissionDenied("links are not followed in your upload folder")) \
                     from None
             raise
+        if opened is None:
+            raise self._refuse(asyncssh.SFTPFailure(_too_many()))
+        if before is None:
+            self.usage.add_entry()
+        elif flags & os.O_TRUNC:
+            self.usage.release(before)
+        return opened
 
     async def read(self, file_obj: _Open, offset: int, size: int) -> bytes:
         return await asyncio.to_thread(os.pread, file_obj.descriptor, size, offset)
@@ -196,19 +204,28 @@ class UploadFolderServer(asyncssh.SFTPServer):
     # -- changing ----------------------------------------------------------------------------------
 
     async def remove(self, path: bytes) -> None:
-        def removing(folder: int, name: str) -> None:
+        def removing(folder: int, name: str) -> os.stat_result:
             info = os.lstat(name, dir_fd=folder)
             os.unlink(name, dir_fd=folder)
-            if stat.S_ISREG(info.st_mode):
-                self.usage.release(info.st_size)
+            return info
 
-        await self._in_folder(path, removing)
+        info = await self._in_folder(path, removing)
+        self.usage.remove_entry()
+        if stat.S_ISREG(info.st_mode):
+            self.usage.release(info.st_size)
 
     async def mkdir(self, path: bytes, attrs: SFTPAttrs) -> None:
-        await self._in_folder(path, lambda folder, name: os.mkdir(name, 0o700, dir_fd=folder))
+        if not self.usage.add_entry():
+            raise self._refuse(asyncssh.SFTPFailure(_too_many()))
+        try:
+            await self._in_folder(path, lambda folder, name: os.mkdir(name, 0o700, dir_fd=folder))
+        except BaseException:
+            self.usage.remove_entry()
+            raise
 
     async def rmdir(self, path: bytes) -> None:
         await self._in_folder(path, lambda folder, name: os.rmdir(name, dir_fd=folder))
+        self.usage.remove_entry()
 
     async def rename(self, oldpath: bytes, newpath: bytes) -> None:
         target = self.parts(newpath)
@@ -254,3 +271,7 @@ class UploadFolderServer(asyncssh.SFTPServer):
 
     def exit(self) -> None:
         self.usage.leave()
+
+
+def _too_many() -> str:
+    return f"your upload folder holds {uploads.MAX_ENTRIES} files and folders, its most; delete some to make room"

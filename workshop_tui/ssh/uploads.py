@@ -1,5 +1,5 @@
-"""How full each account's upload folder is, shared by all of that account's SFTP sessions, so that
-two sessions at once cannot each fill the quota."""
+"""How full each account's upload folder is, in bytes and in entries (files and folders), shared by
+all of that account's SFTP sessions, so that two sessions at once cannot each fill the quota."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import os
 import stat
 from pathlib import Path
 
+MAX_ENTRIES = 1000  # files and folders in one upload folder (the Documents place lists as many)
 
-def folder_bytes(folder: Path) -> int:
-    """Bytes in the regular files under `folder` (links are neither followed nor counted)."""
-    total = 0
-    for current, _dirs, files in os.walk(folder, followlinks=False):
+
+def folder_usage(folder: Path) -> tuple[int, int]:
+    """Bytes in the regular files under `folder`, and how many entries it holds (links are neither
+    followed nor counted as bytes)."""
+    total = entries = 0
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        entries += len(dirs) + len(files)
         for name in files:
             try:
                 info = os.lstat(os.path.join(current, name))
@@ -20,14 +24,15 @@ def folder_bytes(folder: Path) -> int:
                 continue
             if stat.S_ISREG(info.st_mode):
                 total += info.st_size
-    return total
+    return total, entries
 
 
 class UploadUsage:
-    def __init__(self, owner: UploadUsages, username: str, used: int) -> None:
+    def __init__(self, owner: UploadUsages, username: str, used: int, entries: int) -> None:
         self._owner = owner
         self.username = username
         self.used = used
+        self.entries = entries
         self.sessions = 1
 
     @property
@@ -43,6 +48,16 @@ class UploadUsage:
 
     def release(self, size: int) -> None:
         self.used = max(0, self.used - size)
+
+    def add_entry(self) -> bool:
+        """Count one more file or folder, or False (nothing counted) when the folder holds its most."""
+        if self.entries >= MAX_ENTRIES:
+            return False
+        self.entries += 1
+        return True
+
+    def remove_entry(self) -> None:
+        self.entries = max(0, self.entries - 1)
 
     def leave(self) -> None:
         """One session of this account ended."""
@@ -64,6 +79,6 @@ class UploadUsages:
             if usage is not None:
                 usage.sessions += 1
                 return usage
-            used = await asyncio.to_thread(folder_bytes, folder)
-            usage = self._usages[username] = UploadUsage(self, username, used)
+            used, entries = await asyncio.to_thread(folder_usage, folder)
+            usage = self._usages[username] = UploadUsage(self, username, used, entries)
             return usage
