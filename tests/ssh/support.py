@@ -28,6 +28,19 @@ KEYS = {"enter": b"\r", "escape": b"\x1b", "tab": b"\t", "ctrl+c": b"\x03", "ctr
         "backspace": b"\x7f"}
 
 
+async def until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT,
+                shows: Callable[[], str] = lambda: "") -> None:
+    """Wait until `condition` holds; fail naming `what` (and what `shows` says) after `timeout` s."""
+    async def wait() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    try:
+        await asyncio.wait_for(wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}; {shows()}") from None
+
+
 async def add_user(workshop: Workshop, name: str, role: Role = Role.STUDENT,
                    status: AccountStatus = AccountStatus.ACTIVE) -> int:
     user = await workshop.accounts.add_user(OPERATOR, name, role, status, name.title(), PASSWORD)
@@ -71,14 +84,7 @@ class Terminal:
         return "\n".join(line.rstrip() for line in self.screen.display)
 
     async def until(self, condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-        async def wait() -> None:
-            while not condition():
-                await asyncio.sleep(0.02)
-
-        try:
-            await asyncio.wait_for(wait(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}; the screen shows:\n{self.text()}") from None
+        await until(condition, what, timeout, lambda: f"the screen shows:\n{self.text()}")
 
     async def until_shown(self, text: str, timeout: float = TIMEOUT) -> None:
         await self.until(lambda: text in self.text(), repr(text), timeout)
@@ -112,6 +118,12 @@ class Terminal:
         await asyncio.wait_for(asyncio.gather(*self._readers, return_exceptions=True), timeout)
         return completed.exit_status
 
+    async def __aenter__(self) -> Terminal:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         for reader in self._readers:
             reader.cancel()
@@ -142,6 +154,16 @@ async def open_terminal(server: SshServer, username: str, password: str | None =
     terminal._readers = [asyncio.create_task(read(process.stdout, terminal.raw, True)),
                          asyncio.create_task(read(process.stderr, terminal.errors, False))]
     return terminal
+
+
+@contextlib.asynccontextmanager
+async def signed_in(workshop: Workshop, tmp_path: Path, username: str = "alice",
+                    **settings: Any) -> AsyncIterator[tuple[SshServer, Terminal]]:
+    """A new account `username`, the server, and that account's session on its chat screen."""
+    await add_user(workshop, username)
+    async with serving(workshop, tmp_path, **settings) as server, await open_terminal(server, username) as terminal:
+        await terminal.until_shown("Write a message")
+        yield server, terminal
 
 
 async def run_command(server: SshServer, username: str, command: str | None, *, term: str | None = None,

@@ -112,7 +112,7 @@ async def test_a_suspended_account_with_the_right_password_reads_why(workshop: W
 
 async def test_the_registration_name_opens_the_form_without_a_password(workshop: Workshop, tmp_path: Path) -> None:
     async with serving(workshop, tmp_path) as server:
-        terminal = await open_terminal(server, "register", None)
+        terminal = await open_terminal(server, "register", None, size=(100, 40))
         try:
             await terminal.until_shown("Create an account")
             assert "register" not in terminal.text().split("Username", 1)[1].splitlines()[1]
@@ -122,7 +122,7 @@ async def test_the_registration_name_opens_the_form_without_a_password(workshop:
 
 async def test_an_unknown_name_opens_the_form_with_that_name(workshop: Workshop, tmp_path: Path) -> None:
     async with serving(workshop, tmp_path) as server:
-        terminal = await open_terminal(server, "Newcomer", None)
+        terminal = await open_terminal(server, "Newcomer", None, size=(100, 40))
         try:
             await terminal.until_shown("Create an account")
             await terminal.until_shown("newcomer")

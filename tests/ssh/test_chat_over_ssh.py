@@ -4,33 +4,15 @@ that vanishes mid-reply leaves that reply stored as interrupted while the other 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
-from ui.chat_support import ChatClass, import_chat_class
+from ui.chat_support import ChatClass
 
 from workshop_tui.domain.enums import MessageRole, MessageStatus
-from workshop_tui.testing.fake_ollama import FakeOllama
 
 from .support import TIMEOUT, open_terminal, serving
 
 REPLY = "Local language models let a workshop explore prompts"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
-    prepared = await import_chat_class(tmp_path / "data", fake)
-    try:
-        yield prepared
-    finally:
-        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
 
 
 async def replies(chat_class: ChatClass, username: str) -> list:  # type: ignore[type-arg]

@@ -21,7 +21,7 @@ from textual.screen import Screen
 
 from workshop_tui.ssh.driver import RESTORE, START, SshDriver
 
-from .support import TIMEOUT
+from .support import TIMEOUT, until
 
 
 @dataclass
@@ -77,14 +77,7 @@ class Running:
         return self.app.driver
 
     async def until(self, condition: Any, what: str) -> None:
-        async def wait() -> None:
-            while not condition():
-                await asyncio.sleep(0.01)
-
-        try:
-            await asyncio.wait_for(wait(), TIMEOUT)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}; seen {self.app.seen}") from None
+        await until(condition, what, shows=lambda: f"seen {self.app.seen}")
 
     async def started(self) -> None:
         app = self.app

@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from ui.chat_support import ChatClass, import_chat_class
-
-from workshop_tui.testing.fake_ollama import FakeOllama
+from ui.chat_support import ChatClass
 
 from .support import TIMEOUT, serving
 
@@ -50,21 +47,6 @@ class Tmux:
 
     async def keys(self, *keys: str) -> None:
         await self.run("send-keys", "-t", "smoke", *keys)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-async def chat_class(tmp_path: Path, fake: FakeOllama) -> AsyncIterator[ChatClass]:
-    prepared = await import_chat_class(tmp_path / "data", fake)
-    try:
-        yield prepared
-    finally:
-        await asyncio.wait_for(prepared.workshop.close(), TIMEOUT)
 
 
 async def test_openssh_signs_in_chats_and_quits(chat_class: ChatClass, tmp_path: Path) -> None:

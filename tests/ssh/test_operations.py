@@ -9,7 +9,7 @@ from pathlib import Path
 from workshop_tui.config.logging import configure_logging
 from workshop_tui.services.workshop import Workshop
 
-from .support import add_user, open_terminal, serving
+from .support import add_user, open_terminal, serving, signed_in
 
 
 async def test_an_idle_session_is_closed_and_a_busy_one_is_not(workshop: Workshop, tmp_path: Path) -> None:
@@ -38,15 +38,9 @@ async def test_an_idle_session_is_closed_and_a_busy_one_is_not(workshop: Worksho
 
 async def test_every_line_the_server_logs_names_a_session(workshop: Workshop, tmp_path: Path) -> None:
     log_file = configure_logging(tmp_path / "logs")
-    await add_user(workshop, "alice")
-    async with serving(workshop, tmp_path) as server:
-        terminal = await open_terminal(server, "alice")
-        try:
-            await terminal.until_shown("Write a message")
-            terminal.press("ctrl+q")
-            assert await terminal.exit_status() == 0
-        finally:
-            await terminal.close()
+    async with signed_in(workshop, tmp_path) as (_, terminal):
+        terminal.press("ctrl+q")
+        assert await terminal.exit_status() == 0
     lines = [json.loads(line) for line in log_file.read_text().splitlines()]
     ssh_lines = [line for line in lines if line["logger"].startswith("workshop_tui.ssh.")]
     messages = {line["message"] for line in ssh_lines}

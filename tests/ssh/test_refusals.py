@@ -5,11 +5,14 @@ sessions past the caps."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from workshop_tui.services.workshop import Workshop
+from workshop_tui.ssh.server import SshServer
 
 from .support import TIMEOUT, add_user, connect, open_terminal, run_command, serving
 
@@ -33,38 +36,38 @@ async def test_anything_but_a_terminal_session_is_refused_with_a_message(
     assert status == 1 and message in errors
 
 
-async def test_port_and_socket_forwarding_are_refused(workshop: Workshop, tmp_path: Path) -> None:
+@pytest.fixture
+async def alice_connected(workshop: Workshop, tmp_path: Path) -> AsyncIterator[tuple[SshServer, Any]]:
     await add_user(workshop, "alice")
     async with serving(workshop, tmp_path) as server:
         conn = await connect(server, "alice")
         try:
-            with pytest.raises(asyncssh.ChannelOpenError, match="forwards no ports"):
-                await asyncio.wait_for(conn.open_connection("127.0.0.1", server.port), TIMEOUT)
-            with pytest.raises(asyncssh.ChannelListenError):
-                await asyncio.wait_for(conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22), TIMEOUT)
-            with pytest.raises(asyncssh.ChannelOpenError, match="forwards no ports"):
-                await asyncio.wait_for(conn.open_unix_connection("/run/anything.sock"), TIMEOUT)
+            yield server, conn
         finally:
             conn.close()
 
 
-async def test_agent_and_x11_forwarding_are_refused(workshop: Workshop, tmp_path: Path) -> None:
-    await add_user(workshop, "alice")
-    async with serving(workshop, tmp_path) as server:
-        conn = await connect(server, "alice")
-        try:
-            with pytest.raises(asyncssh.ChannelOpenError, match="X11 forwarding request failed"):
-                await asyncio.wait_for(conn.create_process(term_type="xterm", x11_forwarding=True,
-                                                           x11_display="127.0.0.1:0", x11_auth_path="/dev/null"),
-                                       TIMEOUT)
-            agent = await connect(server, "alice", agent_forwarding=True, agent_path=str(tmp_path / "agent.sock"))
-            process = await asyncio.wait_for(agent.create_process(term_type="xterm", encoding=None), TIMEOUT)
-            [served] = [c for c in server.connections if c.conn is not None and c.conn.get_agent_path()] or [None]
-            assert served is None
-            process.close()
-            agent.close()
-        finally:
-            conn.close()
+async def test_port_and_socket_forwarding_are_refused(alice_connected: tuple[SshServer, Any]) -> None:
+    server, conn = alice_connected
+    with pytest.raises(asyncssh.ChannelOpenError, match="forwards no ports"):
+        await asyncio.wait_for(conn.open_connection("127.0.0.1", server.port), TIMEOUT)
+    with pytest.raises(asyncssh.ChannelListenError):
+        await asyncio.wait_for(conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22), TIMEOUT)
+    with pytest.raises(asyncssh.ChannelOpenError, match="forwards no ports"):
+        await asyncio.wait_for(conn.open_unix_connection("/run/anything.sock"), TIMEOUT)
+
+
+async def test_agent_and_x11_forwarding_are_refused(alice_connected: tuple[SshServer, Any], tmp_path: Path) -> None:
+    server, conn = alice_connected
+    with pytest.raises(asyncssh.ChannelOpenError, match="X11 forwarding request failed"):
+        await asyncio.wait_for(conn.create_process(term_type="xterm", x11_forwarding=True,
+                                                   x11_display="127.0.0.1:0", x11_auth_path="/dev/null"), TIMEOUT)
+    agent = await connect(server, "alice", agent_forwarding=True, agent_path=str(tmp_path / "agent.sock"))
+    try:
+        await asyncio.wait_for(agent.create_process(term_type="xterm", encoding=None), TIMEOUT)
+        assert not [c for c in server.connections if c.conn is not None and c.conn.get_agent_path()]
+    finally:
+        agent.close()
 
 
 async def test_the_total_cap_holds_with_a_clear_message(workshop: Workshop, tmp_path: Path) -> None:
@@ -92,7 +95,7 @@ async def test_the_per_user_cap_holds_but_registrations_share_no_cap(workshop: W
     await add_user(workshop, "bob")
     async with serving(workshop, tmp_path, max_sessions_per_user=1) as server:
         opened = [await open_terminal(server, "alice"), await open_terminal(server, "bob")]
-        opened += [await open_terminal(server, "register", None) for _ in range(2)]
+        opened += [await open_terminal(server, "register", None, size=(100, 40)) for _ in range(2)]
         try:
             for terminal in opened[:2]:
                 await terminal.until_shown("Write a message")
