@@ -20,6 +20,7 @@ from textual.strip import Strip
 from workshop_tui.ssh.textual_internals import (
     PRIVATE_NAMES,
     STILL_CURSORS,
+    TEXTUAL_ORIGINALS,
     ended_by,
     uncached_extended_key_parser,
 )
@@ -47,7 +48,7 @@ def test_every_private_name_exists() -> None:
 
 
 def test_textual_strips_render_with_the_names_the_server_reimplements() -> None:
-    source = inspect.getsource(Strip.render) + inspect.getsource(Strip.render_style)
+    source = inspect.getsource(TEXTUAL_ORIGINALS["Strip.render"]) + inspect.getsource(Strip.render_style)
     for name in ("self._render_cache", "console._color_system", "self._segments", "style._ansi",
                  "cls.render_ansi(style, color_system)", "style._link"):
         assert name in source, name
@@ -90,7 +91,8 @@ def test_text_cursors_still_blink_through_a_reactive_the_server_can_default() ->
 
 
 def test_stylesheets_parse_through_the_method_the_server_shares_and_with_these_parameters() -> None:
-    parameters = list(inspect.signature(Stylesheet._parse_rules).parameters)
+    textual_parse = TEXTUAL_ORIGINALS["Stylesheet._parse_rules"]
+    parameters = list(inspect.signature(textual_parse).parameters)
     assert parameters == ["self", "css", "read_from", "is_default_rules", "tie_breaker", "scope"]
     assert "self._parse_rules(" in inspect.getsource(Stylesheet.parse)
-    assert "variable_tokens=self._variable_tokens" in inspect.getsource(Stylesheet._parse_rules)
+    assert "variable_tokens=self._variable_tokens" in inspect.getsource(textual_parse)

@@ -112,6 +112,8 @@ def _render_for_its_console(self: Strip, console: Console) -> str:
 
 
 _textual_parse_rules = Stylesheet._parse_rules
+TEXTUAL_ORIGINALS = {"Strip.render": Strip.render, "Stylesheet._parse_rules": _textual_parse_rules}
+"""Textual's own versions of what `prepare_process` replaces (the contract test reads these)."""
 _parsed: OrderedDict[tuple[Any, ...], list[RuleSet]] = OrderedDict()
 
 
