@@ -64,25 +64,31 @@ class AppSession:
         context = contextvars.Context()
         context.run(session_id_var.set, self.id)
         loop = asyncio.get_running_loop()
-        async with self.server.starting:  # a few sessions start at once; the others wait their turn
-            app = self.app = context.run(self._make_app)
-            self._task = loop.create_task(self._run_app(app), name=f"session-{self.id}", context=context)
-            reader = loop.create_task(self._read_input(), name=f"input-{self.id}", context=context.copy())
-            settling = loop.create_task(app.settled.wait())
-            await asyncio.wait({self._task, settling}, timeout=START_TURN_S, return_when=asyncio.FIRST_COMPLETED)
-            settling.cancel()
-        log.info("session opened", extra=self._extra(
-            username=self.login.username, register=self.login.register, term=self.channel.term_type,
-            size=list(self.channel.size), colors=color_system_for(self.channel.term_type,
-                                                                  self.channel.env.get("COLORTERM"))))
+        reader: asyncio.Task[None] | None = None
         try:
+            async with self.server.starting:  # a few sessions start at once; the others wait their turn
+                app = self.app = context.run(self._make_app)
+                self._task = loop.create_task(self._run_app(app), name=f"session-{self.id}", context=context)
+                reader = loop.create_task(self._read_input(), name=f"input-{self.id}", context=context.copy())
+                settling = loop.create_task(app.settled.wait())
+                try:
+                    await asyncio.wait({self._task, settling}, timeout=START_TURN_S,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    settling.cancel()
+            log.info("session opened", extra=self._extra(
+                username=self.login.username, register=self.login.register, term=self.channel.term_type,
+                size=list(self.channel.size), colors=color_system_for(self.channel.term_type,
+                                                                      self.channel.env.get("COLORTERM"))))
             await asyncio.shield(self._task)
         except asyncio.CancelledError:  # the connection's handler is being torn down
             self.end("the connection closed", 1)
-            await asyncio.wait({self._task}, timeout=self.server.settings.shutdown_grace_s)
+            if self._task is not None:
+                await asyncio.wait({self._task}, timeout=self.server.settings.shutdown_grace_s)
             raise
         finally:
-            reader.cancel()
+            if reader is not None:
+                reader.cancel()
             self.app = None
             self.driver = None
 
