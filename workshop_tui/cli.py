@@ -25,13 +25,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workshop-tui {__version__}")
     verbs = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    verbs.add_parser(
+    demo = verbs.add_parser(
         "demo", parents=[common], help="load the sample class and open the app on it (no Ollama needed)",
         description="Import the sample workshop with its vectors into a new throwaway data directory (or the "
                     "--data-dir given), print its accounts with their generated passwords, and open the app "
                     "signed in as the sample's instructor. When no Ollama answers at the configured URL, a "
                     "built-in fake Ollama on 127.0.0.1 serves the models for as long as the command runs. "
                     "Without a terminal it stops after printing the accounts.")
+    demo.add_argument("--ssh", action="store_true",
+                      help="serve the class over SSH on 127.0.0.1 (port ssh.port, 2222) instead of opening the app "
+                           "here, and print how to connect; stop with Ctrl+C")
+
+    serve = verbs.add_parser(
+        "serve", parents=[common], help="serve the class over SSH: every attendee gets the app",
+        description="Run the SSH server: attendees connect with a plain ssh client as their workshop username "
+                    "(or as the registration name to register), each getting the app; SFTP puts files in their "
+                    "upload folder. Runs until SIGTERM or Ctrl+C. Defaults come from the ssh section of the settings.")
+    serve.add_argument("--host", metavar="ADDRESS", help="address to listen on (default: ssh.host, 0.0.0.0)")
+    serve.add_argument("--port", metavar="PORT", type=int, help="port to listen on (default: ssh.port, 2222)")
 
     db = verbs.add_parser("db", help="database schema: upgrade or show status", parents=[common])
     db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -149,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workshop_tui.commands import demo
 
         return run_command(demo.run, args)
+    if args.command == "serve":
+        from workshop_tui.commands import serve
+
+        return run_command(serve.run, args)
     if args.command == "db":
         from workshop_tui.commands import db
 

@@ -103,6 +103,7 @@ def test_cli_exit_code_and_stable_json(tmp_path: Path) -> None:
     assert report["ok"] is True
     assert {"database", "qdrant", f"ollama {fake.url}", "models", "queue", "workshop", "disk"} <= set(report["checks"])
     assert set(report["checks"]["database"]) == {"ok", "required", "detail", "error"}
+    assert report["checks"]["ssh host key"]["detail"]["fingerprint"].startswith("not made yet")
 
     down = _health(tmp_path, fake.url)  # the fake has stopped: nothing listens on its port now
     assert down.returncode == 1

@@ -1,4 +1,4 @@
-"""`workshop-tui demo [--data-dir DIR] [--ollama-url URL]`: the sample class in the app, in one command.
+"""`workshop-tui demo [--ssh] [--data-dir DIR] [--ollama-url URL]`: the sample class in the app, in one command.
 
 1. A data directory: a new throwaway folder, or the one given (importing again changes only what
    differs from the sample; accounts created before keep their passwords).
@@ -8,6 +8,8 @@
 4. What is serving, where the data lives, and the sample accounts with their generated passwords.
 5. The app, signed in as the sample's instructor (only with a password this run generated; else on
    the sign-in screen). Without a terminal the command stops after step 4, so scripts and CI can run it.
+   With `--ssh`, instead, the class is served over SSH on 127.0.0.1 until Ctrl+C, to try the
+   attendee's view with a plain `ssh`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from workshop_tui.services.workshop_file.importer import ImportService
 from workshop_tui.services.workshop_file.result import ImportResult
 
 if TYPE_CHECKING:
+    from workshop_tui.ssh.server import SshServer
     from workshop_tui.testing.fake_ollama import FakeOllama
 
 REHEARSAL = "rehearsal: replies come from the built-in fake Ollama"
@@ -166,6 +169,23 @@ async def open_app(settings: Settings, banner: str, instructor: Account | None) 
         await workshop.close()
 
 
+def serve_over_ssh(settings: Settings, banner: str, accounts: list[Account]) -> int:
+    """`demo --ssh`: the class over SSH on 127.0.0.1 (port `ssh.port`, 2222 unless set), until Ctrl+C."""
+    from workshop_tui.commands.serve import serve
+
+    def ready(server: SshServer) -> None:
+        port = server.port
+        print(f"\nServing the demo class over SSH on 127.0.0.1:{port} (host key {server.fingerprint}).")
+        print("Connect from another terminal with the passwords above, for instance:")
+        for account in accounts[:3]:
+            print(f"  ssh -p {port} {account.username}@localhost")
+        if server.settings.registration_name:
+            print(f"  ssh -p {port} {server.settings.registration_name}@localhost    (register a new account)")
+        print("Stop with Ctrl+C.", flush=True)
+
+    return asyncio.run(serve(settings, host="127.0.0.1", port=settings.ssh.port, banner=banner, on_ready=ready))
+
+
 def run(args: argparse.Namespace) -> int:
     """Synchronous on purpose: the wait for Enter sits between two event loops, so Ctrl+C there stops
     the command at once."""
@@ -196,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         print_ready(serving, settings.data_dir, fresh, accounts)
         if result.vector_failure:
             return fail(result.vector_failure, EXIT_FAILURE)
+        if getattr(args, "ssh", False):
+            return serve_over_ssh(settings, banner, accounts)
         if not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
             print("not a terminal: the app was not opened")
             return EXIT_OK

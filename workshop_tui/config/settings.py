@@ -61,14 +61,44 @@ class QdrantSettings(_Section):
 class SshSettings(_Section):
     host: str = "0.0.0.0"  # noqa: S104 - attendees connect from their own machines
     """Address the SSH server listens on."""
-    port: int = Field(2222, ge=1, le=65535)
-    """Port the SSH server listens on."""
+    port: int = Field(2222, ge=0, le=65535)
+    """Port the SSH server listens on (0 picks a free one, for tests)."""
     host_key: Path | None = None
     """Host key file. Empty means <data_dir>/ssh_host_key, created on first start."""
     max_sessions: int = Field(300, ge=1)
     """Sessions open at once, across all users."""
     max_sessions_per_user: int = Field(3, ge=1)
     """Sessions one user may have open at once."""
+    registration_name: str = Field("register", max_length=64)
+    """Username that opens the registration form without a password. Empty switches it off."""
+    unknown_users_register: bool = True
+    """An unknown username opens the registration form (with that name filled in) instead of asking
+    for a password. This tells whoever connects whether a name is taken, as the registration form does."""
+    idle_timeout_s: float = Field(3600.0, ge=0)
+    """A session without a key press or click for this long is closed. 0 never closes one."""
+    keepalive_interval_s: float = Field(15.0, gt=0)
+    """Seconds between keepalive requests to a client that sends nothing."""
+    keepalive_count_max: int = Field(3, ge=1)
+    """Unanswered keepalives after which a connection is dropped as dead."""
+    login_timeout_s: float = Field(60.0, gt=0)
+    """Seconds a connection may take to sign in before it is dropped."""
+    write_buffer_max_kb: int = Field(1024, ge=64)
+    """Screen output queued for a client that stopped reading, in KiB, before its session is aborted."""
+    shutdown_grace_s: float = Field(3.0, gt=0, le=4.5)
+    """On SIGTERM, seconds the sessions get to close by themselves before the rest are cut off."""
+    loop_stall_ms: int = Field(100, ge=10)
+    """An event-loop stall longer than this is logged with the session that caused it."""
+    sftp: bool = True
+    """Offer SFTP, each account chrooted to its own upload folder <data_dir>/uploads/<username>."""
+    upload_max_file_mb: int = Field(20, ge=1)
+    """Largest file one SFTP upload may write, in MB."""
+    upload_quota_mb: int = Field(200, ge=1)
+    """Most bytes one account's upload folder may hold, in MB."""
+
+    @field_validator("registration_name")
+    @classmethod
+    def _lower_registration_name(cls, value: str) -> str:
+        return value.strip().lower()
 
 
 class Quota(_Section):

@@ -147,6 +147,25 @@ class AccountService(UserAdministration):
             await UserRepository(session).update(user.id, **fields)
             return await load_actor(session, user.id)
 
+    async def unclaimed(self, username: str, *, source: str | None = None) -> bool:
+        """Whether `username` could be registered now: a valid name that no account holds. For a front
+        end that offers such a name the registration form instead of a password prompt (the SSH server).
+
+        It tells no more than registering would ("the username is taken"), but it costs no password
+        hash, so it is throttled as a login is: an unclaimed answer counts as one failed login for the
+        name and the address, and a throttled caller gets LimitExceeded."""
+        name = rules.normalize_username(username)[:256]
+        self.login_throttle.check(name, source)
+        try:
+            rules.check_username(name)
+        except Invalid:
+            return False
+        async with self.ctx.db.reading() as session:
+            taken = await UserRepository(session).get_by_username(name) is not None
+        if not taken:
+            self.login_throttle.failure(name, source)
+        return not taken
+
     async def my_account(self, actor: Actor) -> User:
         """The signed-in account as it is now, in any status: what a pending, rejected or suspended
         account may still see. Refuses a session whose password changed or whose account is gone."""

@@ -155,6 +155,8 @@ class WorkshopApp(App[None]):
         self.run_worker(self._open(), group="open-workshop", exit_on_error=False)
         if self._first_actor is not None:
             self.run_worker(self._sign_in_first(self._first_actor), group="sign-in", exit_on_error=False)
+        elif self.session.register:
+            self.open_registration()
 
     async def _sign_in_first(self, actor: Actor) -> None:
         await self.ready()

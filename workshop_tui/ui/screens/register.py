@@ -72,6 +72,10 @@ class RegisterScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        session = self.workshop_app.session
+        if session.register and session.username:  # an SSH login under a free name: start with it
+            self.query_one("#username", Input).value = session.username
+            self.query_one("#display_name", Input).focus()
         self._load_rules()
 
     @work(group="register-rules", exclusive=True, exit_on_error=False)
