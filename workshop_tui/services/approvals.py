@@ -108,6 +108,13 @@ class QueueFeed:
         await self._service.check_approver(self._actor)
         return event
 
+    async def wait(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - a bounded wait for screens
+        """Wait for the next change and fold the others waiting into it, touching nothing but memory,
+        so a closing screen may cancel it at any moment; TimeoutError after `timeout` seconds. It
+        checks nobody: a reader that waits this way re-reads the queue next, which checks the approver."""
+        await self._subscription.get(timeout)
+        self._subscription.drain()
+
 
 class ApprovalService:
     def __init__(self, ctx: ServiceContext) -> None:

@@ -126,8 +126,8 @@ class SessionFeeds:
                 while True:
                     page = await self.app.call(approvals.list_pending(actor, limit=1))
                     self.app.pending_registrations = page.total
-                    try:  # a bounded wait: the call outlives a cancelled worker by at most that long
-                        await self.app.call(feed.get(timeout=RECOUNT_S))
+                    try:  # memory only: a closing session cancels it at once
+                        await feed.wait(timeout=RECOUNT_S)
                     except TimeoutError:
                         pass  # count again anyway: the command line sends no event here
         except (NotAuthenticated, Forbidden):

@@ -77,7 +77,7 @@ class ApprovalsPane(AdminPane):
                     page = await app.call(approvals.list_pending(actor, limit=MAX_ROWS))
                     self.show(page.items, page.total)
                     try:
-                        await app.call(feed.get(timeout=RELOAD_S))
+                        await feed.wait(timeout=RELOAD_S)
                     except TimeoutError:
                         pass
         except NotAuthenticated as exc:
