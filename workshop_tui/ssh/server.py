@@ -19,6 +19,7 @@ import asyncssh
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.errors import ServiceError
 from workshop_tui.ssh.host_key import fingerprint, load_or_create
+from workshop_tui.ssh.loop_timers import forget_cancelled_timers
 from workshop_tui.ssh.monitor import LoopMonitor
 from workshop_tui.ssh.registry import Registry
 from workshop_tui.ssh.session import AppSession
@@ -124,6 +125,7 @@ class SshServer:
             await session.run()
         finally:
             self.sessions.remove(session)
+            forget_cancelled_timers(asyncio.get_running_loop())  # they hold the ended app
 
     async def _sftp(self, chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
         connection: Connection = chan.get_extra_info("workshop_connection")
