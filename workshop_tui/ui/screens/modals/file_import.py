@@ -74,11 +74,14 @@ class FileImportModal(ImportModal):
             return
         self.files = files
         where = self.query_one("#where", Static)
+        # Over SSH the folder is the root of the attendee's own SFTP session; the server's path is not theirs.
+        copy = ("with sftp, as the same user and to the same port as ssh (then `put FILE`)" if app.session.remote
+                else f"over SFTP (it is {folder} on this machine)")
         if files:
-            where.update(plain(f"Files you copied over SFTP into your upload folder ({folder}):"))
+            where.update(plain("Files you copied into your upload folder:"))
         else:
-            where.update(plain(f"Your upload folder is empty. Copy a file into it over SFTP (it is {folder} on "
-                               "the server), then press F5. PDF, text, Markdown, HTML and source files work."))
+            where.update(plain(f"Your upload folder is empty. Copy a file into it {copy}, then press F5. "
+                               "PDF, text, Markdown, HTML and source files work."))
         table = self.query_one("#files", DataTable)
         table.clear()
         for upload in files:
