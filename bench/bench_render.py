@@ -1,65 +1,93 @@
-"""How fast `ConversationView` shows a streamed reply, against Textual's `Markdown` + `MarkdownStream`.
+"""How fast the chat screen shows a streamed reply, beside Textual's `Markdown` + `MarkdownStream`.
 
-Runs headless at 100×40, but with frames really output: Textual's `HeadlessDriver` makes the app
-skip turning each compositor update into terminal text (`App._display` returns early when
-`is_headless`). Here each app runs on `NullDriver`, a headless driver that says it is not headless,
-so every frame is composed, rendered to a string of escape sequences (as for an SSH client) and
-handed to `write`, which only counts it. That is what the SSH server's driver pays for, short of
-the socket.
+Run: `python bench/bench_render.py` (no arguments, under 3 minutes on 2 cores). Details are printed
+first; the last line is one JSON object: {"5000": {"stream_s", "render_s", "ratio", "max_stall_ms",
+"cpu_s_per_1k_tokens", "markdownstream_ratio", "markdownstream_max_stall_ms",
+"markdownstream_cpu_s_per_1k_tokens", …}, "concurrent20": {"p95_stall_ms", "max_stall_ms", …}, "open200_s": …}.
 
-Measured in one process, one event loop:
-- "5000": one 5,000-token reply (paragraphs, lists, fenced code, a table) fed at 100 tok/s to a
-  `ConversationView`, and (last of all) the same feed to a `Markdown` widget through
-  `MarkdownStream` in a `VerticalScroll`. stream_s is the feed's duration, render_s the time from the first token to the
-  first frame written after the widget has taken in the last one; ratio = render_s / stream_s.
-  max_stall_ms is the worst lateness of a task sleeping 10 ms on the same loop (collector pauses
-  included). cpu_s_per_1k_tokens is process CPU time per 1,000 tokens, harness included.
-- "concurrent20": twenty apps on the loop, as the SSH server runs them (each in a fresh context),
-  each with its own `ConversationView` fed 2,000 tokens at 30 tok/s; p95 and worst stall of the
-  10 ms task. The CPU figure printed for it includes starting and closing the twenty apps.
-- "open200_s": from `ConversationView.load()` of a 200-message conversation with code blocks to
-  the first frame that shows its last message (median of three fresh apps).
+As in the server: a `Workshop` opened as the server opens it, on SQLite in a temporary data directory
+(removed at the end; the logs go to files there and only a count of warnings and errors is printed),
+and `WorkshopApp`s signed in as students on one event loop, each in a fresh `contextvars.Context`, at
+100×40, on a driver that renders every frame to terminal text (`render_harness.NullDriver`), so that
+output costs count. The model is the project's fake Ollama over HTTP on 127.0.0.1, in a process of
+its own (`fake_ollama_process.py`), so that a busy app cannot slow its own feed. A reply is Markdown
+(headings, paragraphs, lists, fenced code, tables) that the fake streams as exactly as many chunks as
+it has tokens, waiting 1/rate between chunks less its own overhead per chunk, measured first.
 
-The feed is one function (`FEED`, `timed_feed` here) so that a real source (the chat service on a
-fake Ollama) can replace it. BENCH_RENDER_SCALE=0.1 runs a tenth of the tokens for a quick look.
-`gc.freeze()` runs once after a warm-up, as the server does at start. Collector
-statistics and other details are printed before the last line, which is one JSON object.
+- "5000": a student sends a message in the chat screen (the question pasted into the composer as a
+  terminal sends a paste, then Enter, with Pilot) and receives 5,000 tokens at 100 tok/s through the
+  server's whole path: the chat service (quota gate, fair queue, the question and the reply stored as
+  it streams), the gateway's httpx client, the screen's events, `ConversationView`.
+  - stream_s: from the fake's first chunk to its last, by the fake's own clock.
+  - render_s: from the first chunk read by the services' HTTP client to the first frame written after
+    the view has taken in the whole text; the run fails unless the view got exactly the text sent and
+    the reply was stored whole. ratio = render_s / stream_s (goal ≤ 1.1).
+  - max_stall_ms: the worst lateness of a task sleeping 10 ms on the same loop, from Enter to the
+    turn's last frame (collector pauses included).
+  - cpu_s_per_1k_tokens: CPU time of this process over that window (the app, the services and their
+    SQLite thread, the harness) per 1,000 tokens; loop_cpu_* is the loop's thread alone.
+  - markdownstream_*: the same figures for a `Markdown` widget in an anchored `VerticalScroll` of the
+    view's size, given one `MarkdownStream.write` per chunk as the project's Ollama client reads it
+    from the same fake (the same text at the same rate, without the services). It runs in a process
+    of its own (`render_harness.Baseline`) at the same time as the chat screen's run, one core each:
+    one after the other, the whole would not fit in 3 minutes.
+- "open200_s": a stored conversation of 200 messages (answers of about 600 tokens with code blocks
+  and tables) is chosen in the conversation list of that session and Enter pressed: the time until
+  the first frame showing its last words. Median of three, each followed by Ctrl+N, before "5000".
+- "concurrent20": twenty `WorkshopApp`s in this process, one per student, on one `Workshop`, the fair
+  queue letting twenty replies run at once. Once all have their question in the composer, each
+  presses Enter within 33 ms of the others and receives 2,000 tokens at 30 tok/s; the run fails
+  unless the fake served twenty streams at once and every reply was stored whole. p95_stall_ms and
+  max_stall_ms: of the 10 ms task, from just before the first Enter to the last reply's last frame.
+
+First a warm-up (a session opens the 200 messages and receives an 800-token reply quickly; the
+baseline's process does the same with its `Markdown`), then `gc.freeze()`, as the server freezes once
+it has started. BENCH_RENDER_SCALE=0.1 streams a tenth of the tokens, for a quick look.
 """
-
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import gc
+import itertools
 import json
+import logging
 import os
 import random
 import re
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TERM", "xterm-256color")
 os.environ.setdefault("COLORTERM", "truecolor")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
-from textual.drivers.headless_driver import HeadlessDriver
-from textual.pilot import Pilot
-from textual.widgets import Markdown
+from fake_ollama_process import FakeProcess
+from render_harness import MODEL, Baseline, report
+from render_sessions import chat_session, concurrent, time_the_client
 
-from workshop_tui.domain.enums import MessageRole
-from workshop_tui.domain.models import Message
-from workshop_tui.ui.widgets.conversation_view import ConversationView
+from workshop_tui.config.loader import load_settings
+from workshop_tui.config.logging import configure_logging
+from workshop_tui.domain.enums import AccountStatus, MessageRole, MessageStatus, Role
+from workshop_tui.ollama.client import OllamaClient
+from workshop_tui.services.access import Actor
+from workshop_tui.services.actors import load_actor
+from workshop_tui.services.workshop import Workshop
+from workshop_tui.storage.repositories.conversations import ConversationRepository
+from workshop_tui.storage.repositories.models import ModelRepository
+from workshop_tui.storage.repositories.users import UserRepository
+from workshop_tui.testing.fake_ollama_scenario import tokens_of
 
-SIZE = (100, 40)
 SCALE = float(os.environ.get("BENCH_RENDER_SCALE", "1"))
 """Fewer tokens for a quick look while developing (the figures are only comparable at 1)."""
 ONE_TOKENS, ONE_RATE = int(5000 * SCALE), 100.0
 MANY_APPS, MANY_TOKENS, MANY_RATE = 20, int(2000 * SCALE), 30.0
+OPEN_MESSAGES, OPEN_RUNS = 200, 3
 _TOKEN = re.compile(r"\n+|[ ]?[^\s]{1,6}|[ ]+")
 
 
@@ -76,312 +104,215 @@ def sample_reply(tokens: int, seed: int = 7) -> list[str]:
         return text[0].upper() + text[1:] + rng.choice([".", ".", "!", "?"])
 
     sections: list[str] = []
-    number = 0
-    while sum(len(_TOKEN.findall(s)) for s in sections) < tokens:
-        number += 1
-        sections.append(f"## Part {number}: {rng.choice(words)} and {rng.choice(words)}")
-        sections.append(" ".join(sentence() for _ in range(rng.randint(3, 6))) + " Uses `value` and **bold**.")
-        sections.append("\n".join(f"- {sentence()}" for _ in range(rng.randint(4, 8))))
+    pieces = 0
+    for number in range(1, tokens + 1):  # each part adds well over one piece
+        if pieces >= tokens:
+            break
+        part = [f"## Part {number}: {rng.choice(words)} and {rng.choice(words)}",
+                " ".join(sentence() for _ in range(rng.randint(3, 6))) + " Uses `value` and **bold**.",
+                "\n".join(f"- {sentence()}" for _ in range(rng.randint(4, 8)))]
         code = [f"def step_{number}(items: list[int]) -> int:", "    total = 0"]
         code += [f"    total += items[{i}] * {rng.randint(2, 99)}  # {rng.choice(words)}"
                  for i in range(rng.randint(8, 24))]
-        sections.append("```python\n" + "\n".join([*code, "    return total"]) + "\n```")
-        sections.append(" ".join(sentence() for _ in range(rng.randint(2, 5))))
+        part.append("```python\n" + "\n".join([*code, "    return total"]) + "\n```")
+        part.append(" ".join(sentence() for _ in range(rng.randint(2, 5))))
         if number % 3 == 0:
             rows = [f"| {rng.choice(words)} | {rng.randint(1, 999)} | {rng.choice(words)} |" for _ in range(6)]
-            sections.append("| name | count | kind |\n|---|---:|---|\n" + "\n".join(rows))
-        sections.append("\n".join(f"{i}. {sentence()}" for i in range(1, rng.randint(3, 7))))
+            part.append("| name | count | kind |\n|---|---:|---|\n" + "\n".join(rows))
+        part.append("\n".join(f"{i}. {sentence()}" for i in range(1, rng.randint(3, 7))))
+        sections += part
+        pieces += sum(len(_TOKEN.findall(s)) for s in part)
     return _TOKEN.findall("\n\n".join(sections))[:tokens]
 
 
-async def timed_feed(pieces: list[str], rate: float, phase: float = 0.0) -> AsyncIterator[str]:
-    """Yield the pieces on schedule (`rate` per second); pieces that are due together come joined,
-    as a real reader hands over what arrived while it was busy."""
-    loop = asyncio.get_running_loop()
-    start = loop.time() + phase
-    index = 0
-    while index < len(pieces):
-        now = loop.time()
-        due = min(len(pieces), int((now - start) * rate) + 1)
-        if due > index:
-            yield "".join(pieces[index:due])
-            index = due
-        else:
-            await asyncio.sleep(start + index / rate - now)
+def streamed_reply(tokens: int, seed: int = 7) -> str:
+    """The sample reply, long enough that the fake Ollama streams exactly `tokens` chunks of it (it
+    cuts content with `tokens_of`, into fewer, larger pieces than `sample_reply`'s)."""
+    size = tokens
+    for _ in range(20):
+        chunks = tokens_of("".join(sample_reply(size, seed)))
+        if len(chunks) >= tokens:
+            text = "".join(chunks[:tokens])
+            assert len(tokens_of(text)) == tokens
+            return text
+        size *= 2
+    raise RuntimeError(f"no reply of {tokens} tokens")
 
 
-FeedSource = Callable[[list[str], float, float], AsyncIterator[str]]
-FEED: FeedSource = timed_feed
+# ---- the workshop -------------------------------------------------------------------------------------
+
+async def open_workshop(data_dir: Path, url: str, sessions: int) -> Workshop:
+    """The services as the server opens them (`run_jobs=True`, which freezes the collector after
+    start-up), on a fresh data directory and the fake Ollama; the logs go to files there.
+
+    The fair queue lets `sessions` generations run on the one host at once; a student may have one
+    reply at a time (one session each here); the daily quotas are lifted, so that no run meets them."""
+    env = {"WORKSHOP_OLLAMA__MAX_IN_FLIGHT_PER_HOST": str(sessions),
+           "WORKSHOP_QUOTAS__STUDENT": json.dumps({"messages_per_day": None, "tokens_per_day": None,
+                                                   "concurrent_generations": 1})}
+    settings = load_settings(data_dir=data_dir, ollama_url=url, env=env, dotenv_path=None)
+    configure_logging(settings.log_dir, settings.log_level)
+    others = logging.FileHandler(settings.log_dir / "others.log", encoding="utf-8")  # libraries, warnings
+    others.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(others)
+    logging.captureWarnings(True)
+    workshop = await Workshop.open(settings, run_jobs=True)
+    async with workshop.ctx.db.transaction() as session:
+        await ModelRepository(session).upsert(MODEL, capabilities=["completion"], hosts=[url])
+    return workshop
 
 
-# ---- harness ------------------------------------------------------------------------------------------
-
-class NullDriver(HeadlessDriver):
-    """Headless, except that the app renders every frame to terminal text, which this counts."""
-
-    frames = 0
-    written = 0
-    last_frame_at = 0.0
-    watch: str | None = None
-    seen_at: float | None = None
-
-    @property
-    def is_headless(self) -> bool:
-        return False
-
-    def write(self, data: str) -> None:
-        self.frames += 1
-        self.written += len(data)
-        self.last_frame_at = time.perf_counter()
-        if self.watch is not None and self.seen_at is None and self.watch in data:
-            self.seen_at = self.last_frame_at
-
-    def flush(self) -> None:
-        pass
+async def add_student(workshop: Workshop, username: str) -> Actor:
+    async with workshop.ctx.db.transaction() as session:
+        users = UserRepository(session)
+        user = await users.add(username=username, display_name=username.title(), role=Role.STUDENT,
+                               status=AccountStatus.ACTIVE, password_hash=None)
+        model = await ModelRepository(session).upsert(MODEL)
+        await users.set_model_ids(user.id, [model.id])
+        return await load_actor(session, user.id)
 
 
-class StallMeter:
-    """Lateness of a task that sleeps 10 ms, and the collector's pauses."""
+
+def last_words(count: int) -> str:
+    """What ends the last message of the conversation `store_conversation` writes."""
+    return f"marker{count - 1}."
+
+
+async def store_conversation(workshop: Workshop, actor: Actor, count: int, answer: list[str]) -> int:
+    """A conversation of `count` messages, questions and answers (`answer`'s pieces, from a different
+    place each time: code blocks, lists, tables), written through the chat service and the
+    repository. Returns its id."""
+    conversation = await workshop.chat.create(actor, MODEL, title=f"{count} messages")
+    async with workshop.ctx.db.transaction() as session:
+        repository = ConversationRepository(session)
+        for index in range(count):
+            if index % 2 == 0:
+                await repository.add_message(conversation.id, MessageRole.USER.value,
+                                             f"Question number {index}: how does this part work?")
+            else:
+                text = "".join(answer[(index * 7) % 200:]) + f"\n\nEnd of answer marker{index}."
+                await repository.add_message(conversation.id, MessageRole.ASSISTANT.value, text,
+                                             status=MessageStatus.COMPLETE.value, model=MODEL)
+    return conversation.id
+
+
+# ---- the run ------------------------------------------------------------------------------------------
+
+async def calibrate(client: OllamaClient, fake: FakeProcess) -> float:
+    """The fake waits `chunk_delay` after writing a chunk, so each comes a little later than that.
+    Returns that overhead per chunk: the median gap between chunks as read, less the delay (a hiccup
+    of a busy machine does not count), at most a tenth of the interval."""
+    await fake.script(streamed_reply(50, seed=2), 1 / ONE_RATE)
+    seen: list[float] = []
+    async with aclosing(client.chat(MODEL, [{"role": "user", "content": "calibrate"}])) as chunks:
+        async for chunk in chunks:
+            if chunk.content:
+                seen.append(time.perf_counter())
+    gap = statistics.median(later - earlier for earlier, later in itertools.pairwise(seen))
+    return min(max(gap - 1 / ONE_RATE, 0.0), 0.1 / ONE_RATE)
+
+
+def log_summary(log_dir: Path) -> str:
+    """How many warnings and errors the services and libraries logged (to files, never the terminal)."""
+    counts: dict[str, int] = {}
+    first = ""
+    for path in sorted(log_dir.glob("*.log")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            level = next((lv for lv in ("ERROR", "WARNING", "CRITICAL") if lv in line[:200]), None)
+            if level is not None:
+                counts[level] = counts.get(level, 0) + 1
+                first = first or line[:300]
+    return f"logs: {json.dumps(counts)}; the first: {first}" if counts else "logs: no warnings or errors"
+
+
+class Phases:
+    """Wall and CPU time of each part of the run."""
 
     def __init__(self) -> None:
-        self.stalls: list[float] = []
-        self.gc_pauses: list[tuple[int, float]] = []
-        self._gc_started = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self.laps: dict[str, list[float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
 
-    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._gc_started = time.perf_counter()
-        else:
-            self.gc_pauses.append((info["generation"], time.perf_counter() - self._gc_started))
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            due = loop.time() + 0.01
-            await asyncio.sleep(0.01)
-            self.stalls.append(max(0.0, loop.time() - due) * 1000)
-
-    def start(self) -> None:
-        gc.callbacks.append(self._on_gc)
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        gc.callbacks.remove(self._on_gc)
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    def p95(self) -> float:
-        return statistics.quantiles(self.stalls, n=20)[-1] if len(self.stalls) > 20 else max(self.stalls, default=0)
-
-    def gc_summary(self) -> dict[str, float]:
-        gen2 = [pause for generation, pause in self.gc_pauses if generation == 2]
-        return {"collections": len(self.gc_pauses), "gen2": len(gen2),
-                "gen2_max_ms": round(max(gen2, default=0) * 1000, 1),
-                "max_ms": round(max((p for _, p in self.gc_pauses), default=0) * 1000, 1)}
+    def lap(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.laps[name] = [round(wall - self._wall, 1), round(cpu - self._cpu, 1)]
+        self._wall, self._cpu = wall, cpu
 
 
-class ViewApp(App[None]):
-    def __init__(self) -> None:
-        super().__init__(driver_class=NullDriver)
-
-    def compose(self) -> ComposeResult:
-        yield ConversationView()
-
-
-class MarkdownApp(App[None]):
-    def __init__(self) -> None:
-        super().__init__(driver_class=NullDriver)
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Markdown()
-
-
-async def run_app(app: App[None], scenario: Callable[[Pilot[None]], Awaitable[None]]) -> None:
-    """Run `app` on a NullDriver in a fresh context (as the SSH server does) until `scenario` ends."""
-    async def pilot(pilot: Pilot[None]) -> None:
-        try:
-            await scenario(pilot)
-        finally:
-            app.exit()
-
-    stdout, stderr = sys.stdout, sys.stderr
+async def bench(tmp: Path) -> dict[str, Any]:
+    phases = Phases()
+    fake = FakeProcess(tmp / "fake-ollama.log")
+    await fake.start()
+    warm_text = streamed_reply(800, seed=1)  # every kind of block
+    await fake.script(warm_text, 0.0002, count=2)  # for the two warm-ups, each in its own process
+    baseline = Baseline(fake.url, warm_text)  # imports and warms up meanwhile
+    workshop: Workshop | None = None
+    client = OllamaClient(fake.url)
     try:
-        task = asyncio.get_running_loop().create_task(
-            app.run_async(headless=False, size=SIZE, auto_pilot=pilot), context=contextvars.Context())
-        await task
+        workshop = await open_workshop(tmp / "data", fake.url, MANY_APPS)
+        time_the_client(workshop)
+        one = await add_student(workshop, "ada")
+        many = [await add_student(workshop, f"student{n:02d}") for n in range(MANY_APPS)]
+        big = (await store_conversation(workshop, one, OPEN_MESSAGES, sample_reply(600, seed=11)),
+               last_words(OPEN_MESSAGES))
+        # The warm-up: the first of everything (imports, caches, compiled statements), in a session
+        # like the measured one, quickly.
+        warm = await chat_session(workshop, fake, one, big, 1, warm_text, 5000)
+        await workshop.store.wait_ready(60)  # it opens on a thread: not while anything is measured
+        await baseline.warmed()
+        overhead = await calibrate(client, fake)  # with both processes idle, as when they are measured
+        gc.collect()
+        gc.freeze()  # what start-up and the first session left behind, as the server freezes at start
+        text = streamed_reply(ONE_TOKENS)
+        report(f"set up and warmed up; reply: {ONE_TOKENS} tokens (chunks of the fake), {len(text)} characters; "
+               f"the fake waits {(1 / ONE_RATE - overhead) * 1000:.2f} ms between chunks "
+               f"(its own overhead: {overhead * 1000:.2f} ms)")
+        phases.lap("set-up and warm-up")
+
+        await fake.script(text, 1 / ONE_RATE - overhead, count=2)  # one stream each, at the same time
+        width, height = warm["view_size"]
+        ours = await chat_session(workshop, fake, one, big, OPEN_RUNS, text, ONE_RATE,
+                                  before_send=lambda: baseline.start(text, (width, height)))
+        theirs = await baseline.result(ONE_TOKENS / ONE_RATE + 60)
+        opens = ours.pop("opens")
+        report("open200 runs:", [round(o, 3) for o in opens])
+        report("chat screen (fake_cpu_s: both streams):", json.dumps(ours))
+        report("MarkdownStream:", json.dumps(theirs))
+        phases.lap("open200, and 5000 in the chat screen and in MarkdownStream")
+
+        crowd = await concurrent(workshop, fake, many, streamed_reply(MANY_TOKENS, seed=5),
+                                 1 / MANY_RATE - overhead, MANY_RATE)
+        report("concurrent20:", json.dumps(crowd))
+        phases.lap("twenty sessions: start-up and concurrent20")
     finally:
-        sys.stdout, sys.stderr = stdout, stderr
-
-
-def driver_of(app: App[None]) -> NullDriver:
-    driver = app._driver  # the bench needs the driver's counters
-    assert isinstance(driver, NullDriver)
-    return driver
-
-
-async def frame_after(app: App[None], moment: float, limit: float = 30.0) -> float:
-    """When the first frame after `moment` was written."""
-    driver = driver_of(app)
-    deadline = time.perf_counter() + limit
-    while driver.last_frame_at <= moment and time.perf_counter() < deadline:
-        await asyncio.sleep(0.002)
-    return driver.last_frame_at
-
-
-# ---- scenarios ----------------------------------------------------------------------------------------
-
-async def stream_into_view(pilot: Pilot[None], pieces: list[str], rate: float, phase: float = 0.0,
-                           go: asyncio.Event | None = None) -> tuple[float, float]:
-    """Feed a reply to the app's ConversationView; returns (stream_s, render_s)."""
-    view = pilot.app.query_one(ConversationView)
-    view.add_user_message("Explain the whole thing, with code and a table.")
-    if go is not None:
-        await go.wait()
-    view.begin_reply("llama3.2:1b")
-    start = time.perf_counter()
-    async for text in FEED(pieces, rate, phase):
-        view.append_content(text)
-    fed = time.perf_counter()
-    view.finish_reply(None, stats=f"{len(pieces)} tokens")
-    done = await frame_after(pilot.app, time.perf_counter())
-    return fed - start, done - start
-
-
-async def stream_into_markdown(pilot: Pilot[None], pieces: list[str], rate: float) -> tuple[float, float]:
-    markdown = pilot.app.query_one(Markdown)
-    pilot.app.query_one(VerticalScroll).anchor()
-    stream = Markdown.get_stream(markdown)
-    start = time.perf_counter()
-    async for text in FEED(pieces, rate, 0.0):
-        await stream.write(text)
-    fed = time.perf_counter()
-    await stream.stop()
-    done = await frame_after(pilot.app, time.perf_counter())
-    return fed - start, done - start
-
-
-async def one_stream(make_app: Callable[[], App[None]], feed: Callable[..., Awaitable[tuple[float, float]]],
-                     pieces: list[str]) -> dict[str, float]:
-    gc.collect()
-    meter = StallMeter()
-    result: dict[str, float] = {}
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        meter.start()
-        cpu = time.process_time()
-        stream_s, render_s = await feed(pilot, pieces, ONE_RATE)
-        cpu = time.process_time() - cpu
-        await meter.stop()
-        result.update(stream_s=round(stream_s, 3), render_s=round(render_s, 3), ratio=round(render_s / stream_s, 3),
-                      max_stall_ms=round(max(meter.stalls), 1), cpu_s_per_1k_tokens=round(cpu / len(pieces) * 1000, 3),
-                      p95_stall_ms=round(meter.p95(), 1), frames=driver_of(pilot.app).frames, **meter.gc_summary())
-
-    await run_app(make_app(), scenario)
-    return result
-
-
-async def concurrent(pieces: list[str]) -> dict[str, float]:
-    gc.collect()
-    meter = StallMeter()
-    go = asyncio.Event()
-    ready = 0
-    rng = random.Random(3)
-    renders: list[float] = []
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        nonlocal ready
-        await pilot.pause()
-        ready += 1
-        if ready == MANY_APPS:
-            meter.start()
-            go.set()
-        stream_s, render_s = await stream_into_view(pilot, pieces, MANY_RATE, rng.random() / MANY_RATE, go)
-        renders.append(render_s / stream_s)
-
-    cpu = time.process_time()
-    await asyncio.gather(*(run_app(ViewApp(), scenario) for _ in range(MANY_APPS)))
-    cpu = time.process_time() - cpu
-    await meter.stop()
-    return {"p95_stall_ms": round(meter.p95(), 1), "max_stall_ms": round(max(meter.stalls), 1),
-            "worst_ratio": round(max(renders), 3),
-            "cpu_s_per_1k_tokens": round(cpu / (MANY_APPS * len(pieces)) * 1000, 3), **meter.gc_summary()}
-
-
-def conversation(count: int) -> list[Message]:
-    reply = sample_reply(600, seed=11)
-    messages = []
-    for index in range(count):
-        if index % 2 == 0:
-            messages.append(Message(id=index, conversation_id=1, role=MessageRole.USER,
-                                    content=f"Question number {index}: how does this part work?"))
-        else:
-            body = "".join(reply[(index * 7) % 200:]) + f"\n\nEnd of answer marker{index}."
-            messages.append(Message(id=index, conversation_id=1, role=MessageRole.ASSISTANT, content=body,
-                                    model="llama3.2:1b"))
-    return messages
-
-
-async def open_conversation(messages: list[Message]) -> float:
-    gc.collect()
-    result: list[float] = []
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        driver = driver_of(pilot.app)
-        driver.watch = f"marker{len(messages) - 1}"
-        start = time.perf_counter()
-        pilot.app.query_one(ConversationView).load(messages)
-        deadline = start + 10
-        while driver.seen_at is None and time.perf_counter() < deadline:
-            await asyncio.sleep(0.001)
-        result.append((driver.seen_at or float("inf")) - start)
-
-    await run_app(ViewApp(), scenario)
-    return result[0]
-
-
-async def warm_up() -> None:
-    pieces = sample_reply(400, seed=1)
-    await one_stream(ViewApp, stream_into_view, pieces[:200] * 1)
-    await one_stream(MarkdownApp, stream_into_markdown, pieces[:100])
-    await open_conversation(conversation(20))
-
-
-async def main() -> None:
-    global ONE_RATE
-    rate = ONE_RATE
-    ONE_RATE = 2000.0  # warm-up runs fast
-    await warm_up()
-    ONE_RATE = rate
-    gc.collect()
-    gc.freeze()
-    pieces = sample_reply(ONE_TOKENS)
-    print(f"reply: {len(pieces)} tokens, {len(''.join(pieces))} characters", flush=True)
-    # The baseline runs last: Textual's Markdown leaves objects in process-wide caches that would
-    # make every later collection slower.
-    ours = await one_stream(ViewApp, stream_into_view, pieces)
-    print("ConversationView:", json.dumps(ours), flush=True)
-    many = await concurrent(sample_reply(MANY_TOKENS, seed=5))
-    print("concurrent20:", json.dumps(many), flush=True)
-    messages = conversation(200)
-    opens = [await open_conversation(messages) for _ in range(3)]
-    print("open200 runs:", [round(o, 3) for o in opens], flush=True)
-    theirs = await one_stream(MarkdownApp, stream_into_markdown, pieces)
-    print("MarkdownStream:", json.dumps(theirs), flush=True)
-    print(json.dumps({
+        baseline.close()
+        await asyncio.wait_for(client.aclose(), 10)
+        if workshop is not None:
+            await asyncio.wait_for(workshop.close(), 30)
+        await fake.close()
+        logging.shutdown()
+    phases.lap("closing")
+    report(log_summary(tmp / "data" / "logs"))
+    report("phases (wall s, CPU s of this process):", json.dumps(phases.laps))
+    return {
         "5000": {
             "stream_s": ours["stream_s"], "render_s": ours["render_s"], "ratio": ours["ratio"],
             "max_stall_ms": ours["max_stall_ms"], "cpu_s_per_1k_tokens": ours["cpu_s_per_1k_tokens"],
             "markdownstream_ratio": theirs["ratio"], "markdownstream_max_stall_ms": theirs["max_stall_ms"],
             "markdownstream_cpu_s_per_1k_tokens": theirs["cpu_s_per_1k_tokens"],
+            "p95_stall_ms": ours["p95_stall_ms"], "markdownstream_p95_stall_ms": theirs["p95_stall_ms"],
         },
-        "concurrent20": {"p95_stall_ms": many["p95_stall_ms"], "max_stall_ms": many["max_stall_ms"]},
+        "concurrent20": {"p95_stall_ms": crowd["p95_stall_ms"], "max_stall_ms": crowd["max_stall_ms"],
+                         "cpu_s_per_1k_tokens": crowd["cpu_s_per_1k_tokens"]},
         "open200_s": round(statistics.median(opens), 3),
-    }))
+    }
+
+
+async def main() -> None:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        figures = await bench(Path(tmp))
+    report(f"took {time.perf_counter() - started:.0f} s")
+    report(json.dumps(figures))
 
 
 if __name__ == "__main__":
