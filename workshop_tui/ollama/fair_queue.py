@@ -168,6 +168,10 @@ class FairQueue:
         """Generations in flight on `host` now."""
         return self._running.get(host, 0)
 
+    def in_flight(self) -> int:
+        """Generations in flight now, on every host."""
+        return sum(self._running.values())
+
     def waiting(self, host: str) -> int:
         """Requests queued for `host` now."""
         return sum(len(q) for q in self._waiting.get(host, {}).values())

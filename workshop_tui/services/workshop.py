@@ -18,6 +18,7 @@ from workshop_tui.services.broadcasts import BroadcastService
 from workshop_tui.services.catalog import CatalogService
 from workshop_tui.services.chat import ChatService, Grounding
 from workshop_tui.services.chat_recorder import interrupt_unfinished_replies
+from workshop_tui.services.collector import Collector
 from workshop_tui.services.context import ServiceContext
 from workshop_tui.services.effective_access import EffectiveAccessService
 from workshop_tui.services.events import EventBus
@@ -52,6 +53,7 @@ class Workshop:
     broadcasts: BroadcastService
     effective_access: EffectiveAccessService
     usage: UsageService
+    collector: Collector | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, upgrade: bool = True, run_jobs: bool = False) -> Workshop:
@@ -94,11 +96,16 @@ class Workshop:
                 log.info("marked %d reply(ies) left streaming by the previous process as interrupted", repaired)
             await knowledge.start()
             # Long-lived: keep the objects loaded at start-up out of every later full collection,
-            # which otherwise scans them all and stalls the shared event loop.
+            # which otherwise scans them all and stalls the shared event loop; and run those
+            # collections between replies rather than in the middle of twenty.
             gc.freeze()
+            workshop.collector = Collector(lambda: gateway.queue.in_flight() > 0)
+            workshop.collector.start()
         return workshop
 
     async def close(self) -> None:
+        if self.collector is not None:
+            await self.collector.stop()
         await self.knowledge.aclose()
         self.accounts.passwords.close()
         await self.gateway.aclose()

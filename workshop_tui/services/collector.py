@@ -1,0 +1,83 @@
+"""Full garbage collections on the long-lived process's terms, not in the middle of a stream.
+
+Python starts a full (generation-2) collection whenever a quarter as many objects as the old
+generation holds have survived into it since the last one. A served class churns them: every
+session's screen caches rendered lines that live a few frames, so with twenty sessions streaming
+the collector walked every object in the process (about 900,000) every 3 s, stopping the event
+loop that all sessions share for up to half a second each time.
+
+`Collector` takes full collections out of the interpreter's hands (generation 2's threshold set
+out of reach; young collections are unchanged, they are short) and runs them itself: once no reply
+is being generated and `idle_after_s` has passed since the last one, and in any case every
+`at_most_s`. Garbage in cycles (a closed session's app, above all) then waits at most that long;
+everything else is freed by reference counting as before. The interpreter's thresholds come back
+on `stop`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import time
+from collections.abc import Callable
+
+from workshop_tui.config.logging import get_logger
+
+log = get_logger(__name__)
+OUT_OF_REACH = 1 << 30  # generation 2's threshold while a collector decides
+CHECK_S = 2.0
+_running: list[Collector] = []  # the thresholds are the process's: the first to start saves them, the last restores
+_saved: list[tuple[int, int, int]] = []
+
+
+class Collector:
+    def __init__(self, busy: Callable[[], bool], *, idle_after_s: float = 30.0, at_most_s: float = 120.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.busy = busy
+        self.idle_after_s = idle_after_s
+        self.at_most_s = at_most_s
+        self.clock = clock
+        self.collections = 0
+        self._last = clock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is not None:
+            return
+        if not _running:
+            _saved[:] = [gc.get_threshold()]
+            young, middle, _ = _saved[0]
+            gc.set_threshold(young, middle, OUT_OF_REACH)
+        _running.append(self)
+        self._last = self.clock()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="full-collections")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        _running.remove(self)
+        if not _running and _saved:
+            gc.set_threshold(*_saved.pop())
+
+    def due(self) -> bool:
+        """Whether a full collection should run now."""
+        since = self.clock() - self._last
+        return since >= self.at_most_s or (since >= self.idle_after_s and not self.busy())
+
+    def collect(self) -> None:
+        started = time.perf_counter()
+        found = gc.collect()
+        self._last = self.clock()
+        self.collections += 1
+        log.debug("full collection: %d unreachable, %.0f ms", found, (time.perf_counter() - started) * 1000)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_S)
+            if self.due():
+                self.collect()
