@@ -137,13 +137,16 @@ async def test_registration_over_ssh_can_be_switched_off(workshop: Workshop, tmp
 
 
 async def test_a_new_attendee_registers_waits_and_moves_on_when_approved(workshop: Workshop, tmp_path: Path) -> None:
+    """The attendee registers over SSH; the instructor, in their own SSH session, sees the count on
+    the Admin entry, opens it and approves with one key; the attendee's screen moves on by itself."""
     await add_user(workshop, "ines", Role.INSTRUCTOR)
-    instructor = await workshop.accounts.login("ines", PASSWORD)
     async with serving(workshop, tmp_path) as server:
         terminal = await open_terminal(server, "carol", None, size=(100, 40))
+        staff = await open_terminal(server, "ines", size=(120, 40))
         try:
+            await staff.until_shown("Admin")
             await terminal.until_shown("Create an account")
-            [session] = list(server.sessions)
+            [session] = [s for s in server.sessions if s.login.username == "carol"]
 
             def focused() -> str | None:
                 return session.app.focused.id if session.app and session.app.focused else None
@@ -156,12 +159,16 @@ async def test_a_new_attendee_registers_waits_and_moves_on_when_approved(worksho
                 await terminal.until(lambda f=field: focused() == f, f"the focus on {field}")
                 terminal.send(typed)
             await terminal.until_shown("waiting for approval")
-            pending = await workshop.accounts.find_user(instructor, "carol")
-            assert pending.status is AccountStatus.PENDING
-            await workshop.approvals.approve(instructor, pending.id, Role.STUDENT)
+
+            await staff.until_shown("Admin (1)")  # the sidebar counts it in the staff session, unasked
+            staff.click(*staff.find("Admin (1)"))
+            await staff.until_shown("Carol C")
+            staff.press("a")  # approve the highlighted registration with the class defaults
             await terminal.until_shown("Carol C (carol, student)")
+            assert (await workshop.accounts.find_user(OPERATOR, "carol")).status is AccountStatus.ACTIVE
         finally:
             await terminal.close()
+            await staff.close()
 
 
 async def test_suspending_an_account_ends_its_sessions_at_once_with_the_reason(
