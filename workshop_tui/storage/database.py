@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -16,6 +17,13 @@ from workshop_tui.storage.engine import SessionFactory, create_engine, create_se
 _WRITERS_LOCK_KEY = 0x5753_4B54  # "WSKT"
 # How long a writer waits for its turn before giving up, on both backends (SQLite's busy_timeout).
 WRITE_WAIT_S = 5
+# How long a writer of this process waits behind the others before giving up: a sign of a bug (a
+# transaction left waiting on something), since every one is short.
+QUEUE_WAIT_S = 60
+
+
+class WriteQueueStuck(RuntimeError):
+    """A write transaction waited `QUEUE_WAIT_S` behind this process's others."""
 
 
 @dataclass
@@ -23,6 +31,8 @@ class Database:
     url: str
     engine: AsyncEngine
     sessions: SessionFactory
+    _writers: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _writing: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -40,10 +50,29 @@ class Database:
         that see other connections' commits); PostgreSQL takes one transaction-scoped advisory
         lock. Either waits up to `WRITE_WAIT_S` for its turn. Keep transactions short: never await
         Ollama, argon2 or a file inside one.
+
+        The writers of this process first queue here, in order and holding no connection: left to
+        the database, fifty sessions writing at once meet SQLite's busy handler, which retries at
+        random and let some wait past `WRITE_WAIT_S` (a reply's final write was lost that way), and
+        each waiter would hold a pooled connection. The database's own wait is then only for
+        other processes (a command run beside the server).
         """
-        async with self.sessions() as session, session.begin():
-            await self._take_write_turn(session)
-            yield session
+        task = asyncio.current_task()
+        if task is not None and task is self._writing:
+            raise RuntimeError("a write transaction was opened inside another: it would wait for itself")
+        try:
+            async with asyncio.timeout(QUEUE_WAIT_S):
+                await self._writers.acquire()
+        except TimeoutError:
+            raise WriteQueueStuck(f"the database's writers stayed busy for {QUEUE_WAIT_S} s") from None
+        self._writing = task
+        try:
+            async with self.sessions() as session, session.begin():
+                await self._take_write_turn(session)
+                yield session
+        finally:
+            self._writing = None
+            self._writers.release()
 
     async def _take_write_turn(self, session: AsyncSession) -> None:
         dialect = self.engine.dialect.name
