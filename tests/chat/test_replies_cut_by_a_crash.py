@@ -4,13 +4,20 @@ the database keeps it as interrupted, with its text and the reason, in the listi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from contextlib import aclosing
+
+import pytest
+from chat.conftest import ChatWorld
 
 from workshop_tui.config.settings import Settings
 from workshop_tui.domain.enums import AccountStatus, MessageRole, MessageStatus, Role
 from workshop_tui.services.access import Actor
 from workshop_tui.services.actors import load_actor
 from workshop_tui.services.chat_events import ReplyFinished
+from workshop_tui.services.chat_recorder import ReplyRecorder
 from workshop_tui.services.workshop import Workshop
 from workshop_tui.storage.repositories.conversations import ConversationRepository
 from workshop_tui.storage.repositories.models import ModelRepository
@@ -93,3 +100,26 @@ async def test_a_short_command_leaves_a_streaming_reply_to_the_process_writing_i
         assert (reply.status, reply.content, reply.error) == (MessageStatus.STREAMING, PARTIAL, None)
     finally:
         await workshop.close()
+
+
+async def test_a_final_write_that_fails_after_its_stream_closed_is_logged(
+        world: ChatWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stop key closed the stream; the final write goes on alone. When it fails (the database
+    refused it), the log says which reply, instead of an unretrieved task's warning at exit."""
+    conversation = await world.chat.create(world.student, "llama3.2:1b")
+    recorder = ReplyRecorder(world.ctx.db, conversation.id, "llama3.2:1b")
+    await recorder.start()
+    recorder.add("half a repl", "")
+
+    @contextlib.asynccontextmanager
+    async def refused() -> AsyncIterator[None]:
+        raise RuntimeError("database is locked")
+        yield
+
+    monkeypatch.setattr(world.ctx.db, "transaction", refused)  # the database refuses the final write
+    with caplog.at_level(logging.ERROR):
+        task = recorder.finishing(MessageStatus.INTERRUPTED, error="stopped")
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(task), 10)
+    assert task.exception() is not None
+    assert f"the final write of reply {recorder.message_id} failed" in caplog.text

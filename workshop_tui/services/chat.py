@@ -176,8 +176,8 @@ class ChatService(conversations.ConversationService):
                     # Each round's tokens are counted in its reply's final write, whatever ends the
                     # turn afterwards; the turn counts as one message, at its first round.
                     count = self._usage_writer(actor, conversation.model, used, messages=int(round_number == 0))
-                    stored = await asyncio.shield(recorder.finish(status, error=reason or None, metrics=metrics,
-                                                                  tool_calls=calls or None, also=count))
+                    stored = await asyncio.shield(recorder.finishing(status, error=reason or None, metrics=metrics,
+                                                                     tool_calls=calls or None, also=count))
                 if status is MessageStatus.ERROR:
                     yield ReplyFailed(stored, reason)
                     return

@@ -9,6 +9,7 @@ by the process stopping stays "streaming" until the next start marks it interrup
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
@@ -16,11 +17,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import MessageRole, MessageStatus
 from workshop_tui.domain.models import Message
 from workshop_tui.ollama import Metrics
 from workshop_tui.storage.database import Database
 from workshop_tui.storage.repositories.conversations import ConversationRepository
+
+log = get_logger(__name__)
 
 
 class ReplyRecorder:
@@ -96,6 +100,18 @@ class ReplyRecorder:
         fields["status"] = status
         fields["tool_calls"] = tuple(tool_calls) if tool_calls else None
         return dataclasses.replace(self.message, **fields)
+
+    def finishing(self, status: MessageStatus, **options: Any) -> asyncio.Task[Message | None]:
+        """`finish` as a task of its own, to await through `asyncio.shield`: a caller cancelled
+        meanwhile (a stream closed by the stop key or a disconnect) stops waiting while the write
+        goes on, and a write that fails then is logged rather than lost without a word."""
+        task = asyncio.ensure_future(self.finish(status, **options))
+        task.add_done_callback(self._said_if_failed)
+        return task
+
+    def _said_if_failed(self, task: asyncio.Task[Message | None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the final write of reply %s failed", self.message_id, exc_info=task.exception())
 
 
 STOPPED_REASON = "the server stopped while this reply was being written"
