@@ -53,6 +53,22 @@ def test_it_is_due_after_a_quiet_spell_or_after_the_longest_gap_whatever_runs() 
     assert not collector.due() and collector.collections == 1
 
 
+def test_reported_garbage_brings_it_forward_but_not_more_often_than_the_shortest_gap() -> None:
+    now = [100.0]
+    collector = Collector(lambda: True, garbage_limit=3, min_gap_s=10, clock=lambda: now[0])
+    collector.note_garbage(3)  # three sessions closed while replies stream
+    now[0] += 9
+    assert not collector.due()
+    now[0] += 1
+    assert collector.due()
+    collector.collect()
+    now[0] += 60
+    collector.note_garbage(2)
+    assert not collector.due()  # below the limit: waits for a quiet spell or the longest gap
+    collector.note_garbage()
+    assert collector.due()
+
+
 async def test_old_cycles_wait_for_the_collector_and_it_frees_them_once_nothing_streams(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(collector_module, "CHECK_S", 0.01)

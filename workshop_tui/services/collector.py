@@ -8,10 +8,10 @@ loop that all sessions share for up to half a second each time.
 
 `Collector` takes full collections out of the interpreter's hands (generation 2's threshold set
 out of reach; young collections are unchanged, they are short) and runs them itself: once no reply
-is being generated and `idle_after_s` has passed since the last one, and in any case every
-`at_most_s`. Garbage in cycles (a closed session's app, above all) then waits at most that long;
-everything else is freed by reference counting as before. The interpreter's thresholds come back
-on `stop`.
+is being generated and `idle_after_s` has passed since the last one; when `garbage_limit` pieces of
+known garbage in cycles have been reported (the server reports each closed session, whose app is
+a few MB of cycles), at most every `min_gap_s`; and in any case every `at_most_s`. Everything else
+is freed by reference counting as before. The interpreter's thresholds come back on `stop`.
 """
 
 from __future__ import annotations
@@ -33,12 +33,16 @@ _saved: list[tuple[int, int, int]] = []
 
 class Collector:
     def __init__(self, busy: Callable[[], bool], *, idle_after_s: float = 30.0, at_most_s: float = 120.0,
+                 garbage_limit: int = 8, min_gap_s: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.busy = busy
         self.idle_after_s = idle_after_s
         self.at_most_s = at_most_s
+        self.garbage_limit = garbage_limit
+        self.min_gap_s = min_gap_s
         self.clock = clock
         self.collections = 0
+        self.garbage = 0
         self._last = clock()
         self._task: asyncio.Task[None] | None = None
 
@@ -64,14 +68,20 @@ class Collector:
         if not _running and _saved:
             gc.set_threshold(*_saved.pop())
 
+    def note_garbage(self, pieces: int = 1) -> None:
+        """Report garbage in cycles just made (a closed session's app)."""
+        self.garbage += pieces
+
     def due(self) -> bool:
         """Whether a full collection should run now."""
         since = self.clock() - self._last
-        return since >= self.at_most_s or (since >= self.idle_after_s and not self.busy())
+        return (since >= self.at_most_s or (since >= self.idle_after_s and not self.busy())
+                or (self.garbage >= self.garbage_limit and since >= self.min_gap_s))
 
     def collect(self) -> None:
         started = time.perf_counter()
         found = gc.collect()
+        self.garbage = 0
         self._last = self.clock()
         self.collections += 1
         log.debug("full collection: %d unreachable, %.0f ms", found, (time.perf_counter() - started) * 1000)

@@ -126,6 +126,8 @@ class SshServer:
         finally:
             self.sessions.remove(session)
             forget_cancelled_timers(asyncio.get_running_loop())  # they hold the ended app
+            if self.workshop.collector is not None:
+                self.workshop.collector.note_garbage()  # the app's cycles go with the next full collection
 
     async def _sftp(self, chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
         connection: Connection = chan.get_extra_info("workshop_connection")
