@@ -121,7 +121,7 @@ async def instructor(workshop: Workshop, done: asyncio.Event) -> None:
 
 async def open_workshop(folder: Path) -> Workshop:
     settings = load_settings(data_dir=folder, ollama_url="http://127.0.0.1:9", env={}, dotenv_path=None)
-    workshop = await Workshop.open(settings)
+    workshop = await Workshop.open(settings, run_jobs=True)  # as the server opens it: its collector too
     workshop.accounts.passwords.close()
     workshop.accounts.passwords = Passwords(settings.auth, FAST_FOR_TESTS)
     settings.auth.max_registrations_per_address = 1000
