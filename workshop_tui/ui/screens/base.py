@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from workshop_tui.ui.compositor import PartialCompositor
 from workshop_tui.ui.navigation import Place
 from workshop_tui.ui.widgets.sidebar import Sidebar
 from workshop_tui.ui.widgets.top_bar import TopBar
@@ -31,6 +32,7 @@ class PlaceScreen(Screen[None]):
     def __init__(self, place: Place) -> None:
         super().__init__(name=place.key)
         self.place = place
+        self._compositor = PartialCompositor()  # partial updates redraw only the widgets they touch
 
     @property
     def workshop_app(self) -> WorkshopApp:
