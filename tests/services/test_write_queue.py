@@ -13,6 +13,7 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from workshop_tui.config.settings import Settings
 from workshop_tui.storage.database import WRITE_WAIT_S, Database
 
 WRITERS = 24
@@ -47,3 +48,33 @@ async def test_a_write_transaction_inside_another_fails_at_once_instead_of_waiti
                 pass
     async with database.transaction() as session:  # the queue is free again
         await session.execute(text("SELECT 1"))
+
+
+async def test_closing_lets_the_sessions_in_use_end_first(settings: Settings) -> None:
+    """A call that a closed screen left going still finishes its transaction when the process stops."""
+    database = Database.from_url(settings.effective_database_url)
+    await database.upgrade()
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TABLE ledger (writer INTEGER NOT NULL)"))
+    order: list[str] = []
+    inside = asyncio.Event()
+
+    async def late_write() -> None:
+        async with database.transaction() as session:
+            inside.set()
+            await asyncio.sleep(0.3)  # still going when closing starts
+            await session.execute(text("INSERT INTO ledger (writer) VALUES (1)"))
+        order.append("written")
+
+    writing = asyncio.create_task(late_write())
+    await asyncio.wait_for(inside.wait(), 10)
+    await asyncio.wait_for(database.close(), 10)
+    order.append("closed")
+    await asyncio.wait_for(writing, 10)
+    assert order == ["written", "closed"]
+    reopened = Database.from_url(settings.effective_database_url)
+    try:
+        async with reopened.reading() as session:
+            assert (await session.execute(text("SELECT count(*) FROM ledger"))).scalar() == 1
+    finally:
+        await reopened.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ WRITE_WAIT_S = 5
 # How long a writer of this process waits behind the others before giving up: a sign of a bug (a
 # transaction left waiting on something), since every one is short.
 QUEUE_WAIT_S = 60
+# How long closing waits for the sessions in use (a call of a screen that just closed) to end.
+CLOSE_WAIT_S = 5
 
 
 class WriteQueueStuck(RuntimeError):
@@ -33,6 +36,8 @@ class Database:
     sessions: SessionFactory
     _writers: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _writing: asyncio.Task[object] | None = field(default=None, init=False, repr=False)
+    _in_use: int = field(default=0, init=False, repr=False)
+    _idle: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -67,7 +72,7 @@ class Database:
             raise WriteQueueStuck(f"the database's writers stayed busy for {QUEUE_WAIT_S} s") from None
         self._writing = task
         try:
-            async with self.sessions() as session, session.begin():
+            async with self._using(), self.sessions() as session, session.begin():
                 await self._take_write_turn(session)
                 yield session
         finally:
@@ -84,8 +89,20 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        async with self._using(), self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def _using(self) -> AsyncIterator[None]:
+        """Count the sessions in use, so that closing can let them finish."""
+        self._in_use += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_use -= 1
+            if not self._in_use:
+                self._idle.set()
 
     async def upgrade(self) -> migrate.SchemaState:
         return await migrate.upgrade(self.engine)
@@ -97,4 +114,11 @@ class Database:
         return await migrate.check_schema(self.engine)
 
     async def close(self) -> None:
+        """Let the sessions in use end (up to `CLOSE_WAIT_S`), then close every connection. A call
+        still running when the process stops (one a closed screen left going) would otherwise have
+        its connection cut from under it, its transaction left to the database to roll back, and
+        the cleanup of that connection could keep the event loop from closing."""
+        if self._in_use:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), CLOSE_WAIT_S)
         await self.engine.dispose()
