@@ -42,6 +42,9 @@ async def test_a_rag_system_is_created_tried_with_citations_and_opened_in_chat(c
         await until_shown(pilot, FAKE_REPLY)
         await until_shown(pilot, "House rules")  # the source, listed under the answer
         await until(pilot, lambda: not app.screen.query_one("#view").is_streaming, "the end of the answer")
+        await pilot.press("escape")  # out of the question box: the screen's keys work again
+        assert app.focused is app.screen.query_one("#rag-systems")
+        assert app.screen.query_one("#question").value == ""
         app.screen.query_one("#view").focus()
         await pilot.press("1")
         await until_shown(pilot, "half past twelve")

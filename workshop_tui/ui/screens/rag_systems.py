@@ -43,7 +43,8 @@ class RagSystemsScreen(ResourceScreen, ConversationRequests):
         Binding("o", "open_in_chat", "Open in chat", id="rag.chat",
                 tooltip="Continue in Chat: the conversation tried here, or a new one grounded on this system"),
         Binding("delete,d", "delete", "Delete", id="rag.delete", tooltip="Delete this RAG system"),
-        Binding("escape", "stop", "Stop", id="rag.stop", show=False, tooltip="Stop the answer being written"),
+        Binding("escape", "stop", "Stop", id="rag.stop", show=False,
+                tooltip="Stop the answer being written, or go back to the list"),
     ]
 
     def __init__(self, place):  # type: ignore[no-untyped-def]
@@ -171,8 +172,11 @@ class RagSystemsScreen(ResourceScreen, ConversationRequests):
             self.query_one("#question", Input).focus()
 
     def action_stop(self) -> None:
+        """Esc: stop the answer being written; with none, leave the question box for the list."""
         if self._streaming():
             self.workers.cancel_group(self, "rag-try")
+        elif isinstance(self.focused, Input):
+            self.query_one(f"#{self.TABLE}").focus()
 
     @on(Input.Submitted, "#question")
     def _asked(self, event: Input.Submitted) -> None:
