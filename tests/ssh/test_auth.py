@@ -151,9 +151,7 @@ async def test_a_new_attendee_registers_waits_and_moves_on_when_approved(worksho
             def focused() -> str | None:
                 return session.app.focused.id if session.app and session.app.focused else None
 
-            # One field at a time, as a person types: keys that arrive in one burst reach the field
-            # that had the focus before a Tab in the same burst moved it (Textual forwards each key
-            # to the focused widget as it arrives, and the Tab binding runs later).
+            # One field at a time, as a person types (a burst across fields: test_driver.py).
             for field, typed in (("display_name", "Carol C\t"), ("email", "\t"), ("password", f"{PASSWORD}\t"),
                                  ("password_again", f"{PASSWORD}\r")):
                 await terminal.until(lambda f=field: focused() == f, f"the focus on {field}")

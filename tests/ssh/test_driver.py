@@ -186,3 +186,46 @@ async def test_a_closed_app_is_garbage_collected() -> None:
     del run
     gc.collect()
     assert gone() is None
+
+
+class Form(Screen[None]):
+    def compose(self) -> Any:
+        from textual.widgets import Input
+
+        for name in ("first", "second", "third"):  # typing on at the end of a field's text when it is back
+            yield Input(id=name, select_on_focus=False)
+
+
+class FormApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.driver: SshDriver | None = None
+
+    def get_default_screen(self) -> Screen[None]:
+        return Form()
+
+
+async def test_keys_in_one_burst_behind_a_tab_reach_the_next_field() -> None:
+    """A fast typist on a slow network: "ada", Tab, "lovelace", Shift+Tab, "!" arrive in one read."""
+    channel = FakeChannel()
+    app = FormApp()
+
+    def make_driver(owner: App[Any], **options: Any) -> SshDriver:
+        app.driver = SshDriver(owner, channel=channel, **options)
+        return app.driver
+
+    app.driver_class = make_driver  # type: ignore[assignment]
+    task = asyncio.get_running_loop().create_task(app.run_async(size=channel.size), context=contextvars.Context())
+    try:
+        await until(lambda: app.driver is not None and app.is_running and app.focused is not None, "the form")
+        assert app.driver is not None
+        app.driver.feed(b"ada\tlovelace\tx\x1b[Z\x1b[Z!")
+
+        def values() -> tuple[str, ...]:
+            return tuple(app.screen.query_one(f"#{name}").value for name in ("first", "second", "third"))
+
+        await until(lambda: values() == ("ada!", "lovelace", "x"), "each field its own keys",
+                    shows=lambda: str(values()))
+    finally:
+        app.exit()
+        await asyncio.wait_for(task, TIMEOUT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import constants, events
@@ -31,6 +32,9 @@ START_AFTER_MOUSE = ("\x1b[?1004h"  # focus in and out
                      + "\x1b[?2004h"  # bracketed paste
                      + "\x1b[?7l"  # no line wrap: Textual places every cell itself
                      + "\x1b[?25l")  # no cursor
+FOCUS_KEYS = frozenset({"tab", "shift+tab"})
+FOCUS_HOLD_S = 0.25  # the longest the keys typed behind a Tab wait for the focus to move
+FOCUS_LOOK_S = 0.005
 START = START_BEFORE_MOUSE + MOUSE_ON + START_AFTER_MOUSE
 RESTORE = ("\x1b[?2004l"
            + "".join(f"\x1b[?{mode}l" for mode in reversed(MOUSE_MODES))
@@ -65,6 +69,8 @@ class SshDriver(Driver):
         self._reading = False
         self._started = False
         self._tick: asyncio.TimerHandle | None = None
+        self._held: deque[Message] | None = None
+        self._holding: asyncio.Task[None] | None = None
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -94,6 +100,10 @@ class SshDriver(Driver):
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
+        if self._holding is not None:
+            self._holding.cancel()
+            self._holding = None
+        self._held = None
 
     # -- input -------------------------------------------------------------------------------------
 
@@ -104,7 +114,7 @@ class SshDriver(Driver):
         text = self._decode(data)
         if text:
             for message in self._parser.feed(text):
-                self.process_message(message)
+                self._take(message)
         # A lone ESC (or an unfinished sequence) is released only after Textual's escape delay.
         if self._tick is not None:
             self._tick.cancel()
@@ -114,7 +124,32 @@ class SshDriver(Driver):
         self._tick = None
         if self._reading:
             for message in self._parser.tick():
-                self.process_message(message)
+                self._take(message)
+
+    def _take(self, message: Message) -> None:
+        """Hand a key (or a click, a paste) to the app, in order. Keys that reach the server in one
+        burst behind a Tab (a fast typist on a slow network) wait until the focus has moved: Textual
+        gives each key to the focused widget as it arrives and runs the Tab's binding after, so the
+        keys typed for the next field would land in the one before."""
+        if self._held is not None:
+            self._held.append(message)
+            return
+        self.process_message(message)
+        if isinstance(message, events.Key) and message.key in FOCUS_KEYS:
+            self._held = deque()
+            self._holding = self._loop.create_task(self._release_once_focus_moved(self._app.focused))
+
+    async def _release_once_focus_moved(self, before: object) -> None:
+        for _ in range(int(FOCUS_HOLD_S / FOCUS_LOOK_S)):  # Textual says nothing when the focus moves
+            if self._app.focused is not before:
+                break
+            await asyncio.sleep(FOCUS_LOOK_S)
+        held, self._held, self._holding = self._held or deque(), None, None
+        while held:
+            self._take(held.popleft())
+            if self._held is not None:  # another Tab: the rest waits for it in turn
+                self._held.extend(held)
+                return
 
     def resize(self, width: int, height: int) -> None:
         """The client's window changed size."""
