@@ -91,8 +91,9 @@ class Running:
         return self.app.seen[before:]
 
 
-def start_app(channel: FakeChannel) -> Running:
-    app = RecordingApp()
+def start_app(channel: FakeChannel, app: Any = None) -> Running:
+    """Run `app` (a RecordingApp by default; any app with a `driver` attribute) on a session driver."""
+    app = app or RecordingApp()
 
     def make_driver(owner: App[Any], **options: Any) -> SshDriver:
         app.driver = SshDriver(owner, channel=channel, **options)
@@ -207,15 +208,8 @@ class FormApp(App[None]):
 
 async def test_keys_in_one_burst_behind_a_tab_reach_the_next_field() -> None:
     """A fast typist on a slow network: "ada", Tab, "lovelace", Shift+Tab, "!" arrive in one read."""
-    channel = FakeChannel()
     app = FormApp()
-
-    def make_driver(owner: App[Any], **options: Any) -> SshDriver:
-        app.driver = SshDriver(owner, channel=channel, **options)
-        return app.driver
-
-    app.driver_class = make_driver  # type: ignore[assignment]
-    task = asyncio.get_running_loop().create_task(app.run_async(size=channel.size), context=contextvars.Context())
+    task = start_app(FakeChannel(), app).task
     try:
         await until(lambda: app.driver is not None and app.is_running and app.focused is not None, "the form")
         assert app.driver is not None
