@@ -102,18 +102,19 @@ class QueueFeed:
         self._subscription = subscription
 
     async def get(self, timeout: float | None = None) -> Event:  # noqa: ASYNC109 - a bounded wait for screens
-        """The next change; any others already waiting are folded into it (one refresh covers them)."""
-        event = await self._subscription.get(timeout)
-        self._subscription.drain()
+        """The next change, once the approver is checked again."""
+        event = await self.wait(timeout)
         await self._service.check_approver(self._actor)
         return event
 
-    async def wait(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - a bounded wait for screens
-        """Wait for the next change and fold the others waiting into it, touching nothing but memory,
-        so a closing screen may cancel it at any moment; TimeoutError after `timeout` seconds. It
-        checks nobody: a reader that waits this way re-reads the queue next, which checks the approver."""
-        await self._subscription.get(timeout)
+    async def wait(self, timeout: float | None = None) -> Event:  # noqa: ASYNC109 - a bounded wait for screens
+        """The next change, any others already waiting folded into it (one refresh covers them),
+        touching nothing but memory, so a closing screen may cancel it at any moment; TimeoutError
+        after `timeout` seconds. It checks nobody: a reader that waits this way re-reads the queue
+        next, which checks the approver."""
+        event = await self._subscription.get(timeout)
         self._subscription.drain()
+        return event
 
 
 class ApprovalService:
