@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 
 class SignInScreen(Screen[None]):
-    CSS_PATH = "sign_in.tcss"
     AUTO_FOCUS = "#username"
     BINDINGS = [Binding("ctrl+r", "register", "Register", id="register", tooltip="Create a new account")]
 
