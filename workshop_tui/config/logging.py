@@ -8,9 +8,7 @@ secret are replaced before anything is written.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
-import logging.handlers
 import re
 import uuid
 from collections.abc import Iterator
@@ -60,6 +58,8 @@ def redact(value: Any, key: str = "") -> Any:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        import json  # here, not at the top: the app's first frame imports this module, not json
+
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -82,6 +82,8 @@ def configure_logging(log_dir: Path, level: str = "INFO") -> Path:
 
     Idempotent: calling it again replaces the previous handler.
     """
+    import logging.handlers  # here, not at the top: the app's first frame imports this module
+
     log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = log_dir / "workshop.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")

@@ -7,12 +7,12 @@ the process (environment, files, terminal) afterwards.
 
 from __future__ import annotations
 
-import secrets
+import os
 from dataclasses import dataclass, field
 
 
 def _session_id() -> str:
-    return secrets.token_hex(4)
+    return os.urandom(4).hex()  # what secrets.token_hex(4) gives, without importing hmac and hashlib
 
 
 @dataclass(frozen=True)
