@@ -125,11 +125,12 @@ async def test_a_session_that_blocks_the_loop_is_named_in_the_log(
             alice.press("f1")
 
             def stalls() -> list[logging.LogRecord]:
-                return [r for r in caplog.records[before:] if getattr(r, "stall_ms", 0) >= 300]
+                """The handler's stall (in a long test run, a collection elsewhere may stall too)."""
+                return [r for r in caplog.records[before:]
+                        if getattr(r, "stall_ms", 0) >= 300 and "slow_help" in (getattr(r, "where", None) or "")]
 
             await alice.until(lambda: bool(stalls()), "the stall in the log")
             [stall] = stalls()
             assert stall.session_id == guilty  # type: ignore[attr-defined]
-            assert "slow_help" in stall.where  # type: ignore[attr-defined]
         finally:
             await asyncio.gather(alice.close(), bob.close())

@@ -15,12 +15,10 @@ in the middle of mounting it.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 
-from workshop_tui.ui import app as ui_app
 from workshop_tui.ui.app import WorkshopApp
 
 if TYPE_CHECKING:
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
 
 
 class RemoteApp(WorkshopApp):
-    CSS_PATH = str(Path(ui_app.__file__).with_name(str(WorkshopApp.CSS_PATH)))  # Textual reads it beside the class
     farewell: str | None = None
     """The last line the client reads once its screen is restored."""
     _painted = False

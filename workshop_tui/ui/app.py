@@ -15,26 +15,27 @@ deletion signs the session out with the reason.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus
 from workshop_tui.domain.errors import ConfigError, Invalid, NotAuthenticated, ServiceError
 from workshop_tui.ui.account_watch import AccountWatch
+from workshop_tui.ui.app_commands import AppCommands
 from workshop_tui.ui.job_watch import stop_watching_jobs, watch_jobs
-from workshop_tui.ui.navigation import BY_KEY, PLACES, visible_places
+from workshop_tui.ui.navigation import BY_KEY, FAMILY, PLACES
 from workshop_tui.ui.screens.sign_in import SignInScreen
+from workshop_tui.ui.service_calls import shielded
 from workshop_tui.ui.session import SessionContext
 from workshop_tui.ui.session_feeds import SessionFeeds
 from workshop_tui.ui.text import say
-from workshop_tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+from workshop_tui.ui.themes import ThemeSet, install_themes, load_themes
 
 if TYPE_CHECKING:
     from workshop_tui.domain.models import User
@@ -42,15 +43,15 @@ if TYPE_CHECKING:
     from workshop_tui.services.workshop import Workshop
 
 WorkshopOpener = Callable[[], Awaitable["Workshop"]]
-T = TypeVar("T")
 log = get_logger(__name__)
 ENTRY = "entry"
-FAMILY = "family"  # the guardian's view: a screen of its own, not a sidebar place
+UI_FOLDER = Path(__file__).parent
 
 
-class WorkshopApp(App[None]):
+class WorkshopApp(AppCommands):
     # The entry screen's CSS is parsed with the app's, so the first frame needs a single parse.
-    CSS_PATH = ["app.tcss", "screens/sign_in.tcss"]
+    # Full paths: Textual reads relative ones beside the class, which for a subclass is elsewhere.
+    CSS_PATH = [str(UI_FOLDER / "app.tcss"), str(UI_FOLDER / "screens" / "sign_in.tcss")]
     TITLE = "workshop-tui"
     DEFAULT_MODE = ENTRY
     BINDINGS = [
@@ -94,6 +95,11 @@ class WorkshopApp(App[None]):
         screen._css_update_count = self._css_update_count  # Textual 8.2.8's own record
         return screen
 
+    @property
+    def places_open(self) -> bool:
+        """Signed in, with the sidebar's places open (not waiting for approval)."""
+        return self._places_open
+
     # -- the services ------------------------------------------------------------------------------
 
     @property
@@ -134,14 +140,7 @@ class WorkshopApp(App[None]):
         self._feeds.stop()
         await self.close_services()
 
-    @staticmethod
-    async def call(work: Awaitable[T]) -> T:
-        """Await a service call so that cancelling the caller (a screen closing, the session ending)
-        never cancels the call halfway through a database round trip: it finishes on its own, and
-        only the waiting stops. Calls are short; a cancelled one would leave its connection behind."""
-        task = asyncio.ensure_future(work)
-        task.add_done_callback(_retrieve_quietly)
-        return await asyncio.shield(task)
+    call = staticmethod(shielded)  # a service call that cancelling its caller never cuts short
 
     async def guarded(self, work: Awaitable[Any], description: str = "") -> Any:
         """Await a service call from a screen (see `call`): a refusal becomes one notification, a
@@ -181,16 +180,7 @@ class WorkshopApp(App[None]):
             from workshop_tui.config.paths import themes_dir
 
             self._themes = load_themes(themes_dir())
-        for theme in self._themes.themes:
-            self.register_theme(theme)
-        name = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        # Set quietly, and give the not yet parsed stylesheet this theme's variables, so the first
-        # parse is the right one. Assigning `theme` would also re-parse and re-apply all the CSS
-        # once the app runs (about 7 ms before the first paint). Both candidates are dark, as
-        # Textual's default is, so the ANSI colour mapping Textual set up stays right.
-        self.set_reactive(App.theme, name)
-        self.stylesheet.set_variables(self.get_css_variables())
-        self.update_classes({f"-theme-{name}": True, "-dark-mode": True, "-light-mode": False}, update=False)
+        install_themes(self, self._themes)
 
     def _theme_chosen(self, _theme: object) -> None:
         if self.actor is not None and self.user is not None and self.user.theme != self.theme:
@@ -321,60 +311,3 @@ class WorkshopApp(App[None]):
                       extra={"session_id": self.session.session_id})
             say(self, f"Something went wrong ({type(error).__name__}: {error}). Details are in the log.",
                 severity="error", timeout=15)
-
-    # -- what every screen offers ------------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The palette's commands: this screen's own, the places, and a few of the app's. Nothing that
-        writes files or opens a browser on the machine the app runs on (no screenshot)."""
-        own = getattr(screen, "palette_commands", None)
-        if own is not None:
-            yield from own()
-        if self.user is not None and self._places_open:
-            for place in visible_places(self.user.role):
-                yield SystemCommand(f"Go to {place.label}", place.summary[:1].upper() + place.summary[1:],
-                                    lambda key=place.key: self.request_go(key))
-            if self.actor is not None and self.actor.wards:
-                yield SystemCommand("Family accounts", "Read your family members' conversations and usage",
-                                    lambda: self.request_go(FAMILY))
-            yield SystemCommand("Sign out", "End this session", self.request_sign_out)
-        yield SystemCommand("Change theme", "Pick a colour theme; it follows you to every session",
-                            self.action_change_theme)
-        yield SystemCommand("Keys", "Show the keys of this screen", self.action_help)
-        yield SystemCommand("Quit", "Leave workshop-tui", self.action_quit)
-
-    def action_help(self) -> None:
-        from workshop_tui.ui.screens.help import HelpScreen, KeyRow
-
-        if isinstance(self.screen, HelpScreen):
-            return
-        rows: list[KeyRow] = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            own = active.node is self.screen or active.node is self or binding.show
-            if own and binding.description and binding.action != "help":
-                rows.append((self.get_key_display(binding), binding.description, binding.tooltip or ""))
-        self.push_screen(HelpScreen(self.screen.name or "workshop-tui", rows))
-
-    def action_focus_sidebar(self) -> None:
-        try:
-            self.screen.query_one("#places").focus()
-        except Exception:  # noqa: S110 - a screen without a sidebar (the entry screens)
-            pass
-
-    def open_url(self, url: str, *, new_tab: bool = True) -> None:
-        """Links are never opened on the machine the app runs on (over SSH, that is the server)."""
-        say(self, f"Links are not opened from here. The address is:\n{url}", title="Link", timeout=20)
-
-    def deliver_binary(self, *args: Any, **kwargs: Any) -> str | None:
-        say(self, "Files are not saved from here.", severity="warning")
-        return None
-
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        say(self, "Screenshots are not saved from here: use your terminal's own.", severity="warning")
-
-
-def _retrieve_quietly(task: asyncio.Future[Any]) -> None:
-    """A call whose caller stopped waiting may still fail; its error was the caller's to show."""
-    if not task.cancelled():
-        task.exception()

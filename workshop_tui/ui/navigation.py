@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 EVERYONE = frozenset(Role)
 CREATORS = frozenset(Role) - {Role.GUEST}  # guests create no documents, vector DBs or embeddings
 STAFF = frozenset({Role.SUPER_ADMIN, Role.ADMIN, Role.INSTRUCTOR})
+FAMILY = "family"  # the guardian's view: a screen of its own, not a sidebar place
 
 
 @dataclass(frozen=True)

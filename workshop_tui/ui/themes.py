@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
@@ -124,3 +125,18 @@ def _variables(value: Any, problems: list[str]) -> dict[str, str]:
         else:
             variables[key] = str(item)
     return variables
+
+
+def install_themes(app: App[Any], themes: ThemeSet) -> None:
+    """Register `themes` on an app that has not started, and make the default one current.
+
+    It is set quietly, and the not yet parsed stylesheet gets its variables, so the first parse is
+    the right one. Assigning `theme` would also re-parse and re-apply all the CSS once the app runs
+    (about 7 ms before the first paint). Both candidates are dark, as Textual's default is, so the
+    ANSI colour mapping Textual set up stays right."""
+    for theme in themes.themes:
+        app.register_theme(theme)
+    name = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
+    app.set_reactive(App.theme, name)
+    app.stylesheet.set_variables(app.get_css_variables())
+    app.update_classes({f"-theme-{name}": True, "-dark-mode": True, "-light-mode": False}, update=False)

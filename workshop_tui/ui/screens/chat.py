@@ -19,14 +19,12 @@ from textual.widgets import Static
 from workshop_tui.domain.errors import NotAuthenticated, ServiceError
 from workshop_tui.domain.models import Conversation, ModelInfo
 from workshop_tui.domain.text import one_line
-from workshop_tui.ui.screens.base import PlaceScreen
+from workshop_tui.ui.screens.chat_conversations import ConversationActions
 from workshop_tui.ui.screens.chat_turn import describe_event
 from workshop_tui.ui.screens.conversation_requests import ConversationRequests
 from workshop_tui.ui.screens.modals.chat_settings import ChatChoices, ChatSettingsModal
-from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.prompt_form import PromptFormModal
 from workshop_tui.ui.screens.modals.prompt_library import PromptLibraryModal
-from workshop_tui.ui.screens.modals.text_entry import TextEntryModal
 from workshop_tui.ui.text import plain, say
 from workshop_tui.ui.widgets.composer import Composer
 from workshop_tui.ui.widgets.conversation_list import ConversationList
@@ -35,7 +33,7 @@ from workshop_tui.ui.widgets.conversation_view import ConversationView
 UNTITLED = "New conversation"
 
 
-class ChatScreen(PlaceScreen, ConversationRequests):
+class ChatScreen(ConversationActions, ConversationRequests):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#composer"
     BINDINGS = [
@@ -87,11 +85,16 @@ class ChatScreen(PlaceScreen, ConversationRequests):
         self.query_one(ConversationList).show(conversations, chosen.id if chosen else None)
         if chosen is not None:
             await self._open(chosen)
-        elif not self.models:
-            self._status("No chat models are available to you yet: ask your instructor to allow one.", error=True)
         else:
-            self._header()
+            self._show_empty()
+
+    def _show_empty(self) -> None:
+        """No conversation open: the header names the model a new one starts with."""
+        self._header()
+        if self.models:
             self._status("Write a message to start a conversation.")
+        else:
+            self._status("No chat models are available to you yet: ask your instructor to allow one.", error=True)
 
     async def _open(self, conversation: Conversation) -> None:
         app = self.workshop_app
@@ -120,84 +123,6 @@ class ChatScreen(PlaceScreen, ConversationRequests):
         status = self.query_one("#status", Static)
         status.update(plain(text))
         status.set_class(error, "error")
-
-    # -- conversations ------------------------------------------------------------------------------
-
-    def action_new_conversation(self) -> None:
-        if self.query_one(ConversationView).is_streaming:
-            say(self.app, "A reply is still being written: stop it with Esc first.", severity="warning")
-            return
-        self.conversation = None
-        self.query_one(ConversationView).load([])
-        self._header()
-        self._status("Write a message to start a conversation.")
-        self.query_one(Composer).focus()
-
-    def start_with(self, text: str) -> None:
-        """A new conversation with `text` in the composer, ready to send (a prompt's "Use in chat");
-        while a reply is being written, the text waits in the composer of the open conversation."""
-        if not self.query_one(ConversationView).is_streaming:
-            self.action_new_conversation()
-        self.query_one(Composer).set_text(text)
-        self.query_one(Composer).focus()
-
-    def open_conversation(self, conversation_id: int) -> None:
-        """Show one conversation (started in another place, such as a RAG system), with the list read again."""
-        if self.query_one(ConversationView).is_streaming:
-            say(self.app, "A reply is still being written: stop it with Esc first.", severity="warning")
-            return
-        self._load(open_id=conversation_id)
-        self.query_one(Composer).focus()
-
-    @on(ConversationList.Chosen)
-    def _conversation_chosen(self, event: ConversationList.Chosen) -> None:
-        event.stop()
-        if event.action == "open":
-            self._open_by_id(event.conversation_id)
-        elif event.action == "rename":
-            self._rename(event.conversation_id)
-        elif event.action == "delete":
-            self._delete(event.conversation_id)
-
-    @work(group="chat-load", exclusive=True, exit_on_error=False)
-    async def _open_by_id(self, conversation_id: int) -> None:
-        if self.query_one(ConversationView).is_streaming:
-            say(self.app, "A reply is still being written: stop it with Esc first.", severity="warning")
-            return
-        app = self.workshop_app
-        assert app.actor is not None
-        conversation = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Opening")
-        if conversation is not None:
-            await self._open(conversation)
-
-    @work(group="chat-edit", exclusive=True, exit_on_error=False)
-    async def _rename(self, conversation_id: int) -> None:
-        app = self.workshop_app
-        assert app.actor is not None
-        current = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Renaming")
-        if current is None:
-            return
-        title = await self.app.push_screen_wait(TextEntryModal("New title", current.title))
-        if title and await app.guarded(app.services.chat.update(app.actor, conversation_id, title=title), "Renaming"):
-            self._load(open_id=self.conversation.id if self.conversation else None)
-
-    @work(group="chat-edit", exclusive=True, exit_on_error=False)
-    async def _delete(self, conversation_id: int) -> None:
-        app = self.workshop_app
-        assert app.actor is not None
-        current = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Deleting")
-        if current is None:
-            return
-        if not await self.app.push_screen_wait(ConfirmModal(f"Delete “{current.title}” and all its messages?")):
-            return
-        await app.guarded(app.services.chat.delete(app.actor, conversation_id), "Deleting")
-        if self.conversation is not None and self.conversation.id == conversation_id:
-            self.conversation = None
-            self.query_one(ConversationView).load([])
-        self._load(open_id=self.conversation.id if self.conversation else None)
-
-    def action_focus_list(self) -> None:
-        self.query_one("#conversation-options").focus()
 
     # -- settings -----------------------------------------------------------------------------------
 
@@ -314,19 +239,6 @@ class ChatScreen(PlaceScreen, ConversationRequests):
             self._status("Stopped.")
             raise
         self._load_list_quietly()
-
-    def _load_list_quietly(self) -> None:
-        if self.conversation is not None:
-            self._refresh_list(self.conversation.id)
-
-    @work(group="chat-list", exclusive=True, exit_on_error=False)
-    async def _refresh_list(self, current: int) -> None:
-        app = self.workshop_app
-        if app.actor is None:
-            return
-        conversations = await app.guarded(app.services.chat.list(app.actor))
-        if conversations is not None:
-            self.query_one(ConversationList).show(conversations, current)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("New conversation", "Start a new conversation", self.action_new_conversation)

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Static
 
 from workshop_tui.domain.errors import NotAuthenticated, ServiceError, Unavailable
 from workshop_tui.domain.models import LoadedModel, ModelInfo
-from workshop_tui.ui.calls import succeeded
 from workshop_tui.ui.permissions import manages_models, reads_host_details
 from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
@@ -32,6 +31,7 @@ from workshop_tui.ui.screens.models_text import (
     model_row,
     running_row,
 )
+from workshop_tui.ui.service_calls import completed
 from workshop_tui.ui.text import cell, plain, say
 from workshop_tui.ui.widgets.pull_progress import PullPanel
 
@@ -255,7 +255,7 @@ class ModelsScreen(PlaceScreen):
             return
         app = self.workshop_app
         self._status(f"Deleting {model.name}…")
-        if await app.guarded(succeeded(app.services.catalog.delete(app.actor, model.name)), "Deleting"):
+        if await app.guarded(completed(app.services.catalog.delete(app.actor, model.name)), "Deleting"):
             say(self.app, f"Deleted {model.name}.")
         self._load()
 
@@ -264,7 +264,7 @@ class ModelsScreen(PlaceScreen):
         model = self._chosen()
         app = self.workshop_app
         if model is not None:
-            if await app.guarded(succeeded(app.services.catalog.unload(app.actor, model.name)), "Unloading"):
+            if await app.guarded(completed(app.services.catalog.unload(app.actor, model.name)), "Unloading"):
                 say(self.app, f"Unloaded {model.name}.")
             self._load()
 

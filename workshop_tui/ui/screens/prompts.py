@@ -16,7 +16,6 @@ from workshop_tui.domain.enums import Visibility
 from workshop_tui.domain.models import Prompt
 from workshop_tui.services.access import Kind
 from workshop_tui.services.prompts import variables_of
-from workshop_tui.ui.calls import succeeded
 from workshop_tui.ui.permissions import may_change, may_create, may_share
 from workshop_tui.ui.prompt_samples import preview_of
 from workshop_tui.ui.screens.base import PlaceScreen
@@ -24,6 +23,7 @@ from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.prompt_editor import PromptDraft, PromptEditorModal
 from workshop_tui.ui.screens.modals.prompt_form import PromptFormModal
 from workshop_tui.ui.screens.modals.prompt_variable import describe_variable
+from workshop_tui.ui.service_calls import completed
 from workshop_tui.ui.text import cell, plain, say
 
 BADGE_STYLE = {Visibility.PRIVATE: "dim", Visibility.CLASS: "bold", Visibility.PUBLIC: "bold reverse"}
@@ -232,7 +232,7 @@ class PromptsScreen(PlaceScreen):
             return
         if not await self.app.push_screen_wait(ConfirmModal(f"Delete the prompt “{prompt.title}”?")):
             return
-        if await app.guarded(succeeded(app.services.knowledge.prompts.delete(app.actor, prompt.id)), "Deleting"):
+        if await app.guarded(completed(app.services.knowledge.prompts.delete(app.actor, prompt.id)), "Deleting"):
             say(self.app, f"Deleted “{prompt.title}”.", timeout=4)
         self._load()
 

@@ -16,12 +16,12 @@ from textual.widgets import DataTable, Static
 from workshop_tui.domain.models import Tool
 from workshop_tui.services.access import Kind
 from workshop_tui.services.tools.kinds import KINDS
-from workshop_tui.ui.calls import succeeded
 from workshop_tui.ui.permissions import may_change, may_create, may_share
 from workshop_tui.ui.screens.base import PlaceScreen
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 from workshop_tui.ui.screens.modals.tool_editor import ToolDraft, ToolEditorModal
 from workshop_tui.ui.screens.modals.tool_try import TryToolModal
+from workshop_tui.ui.service_calls import completed
 from workshop_tui.ui.text import cell, plain, say
 
 OWNER_ACTIONS = frozenset({"edit", "delete"})
@@ -184,7 +184,7 @@ class ToolsScreen(PlaceScreen):
         if not await self.app.push_screen_wait(ConfirmModal(
                 f"Delete the tool {tool.name}? Conversations that use it lose it.")):
             return
-        if await app.guarded(succeeded(app.services.tools.delete(app.actor, tool.id)), "Deleting"):
+        if await app.guarded(completed(app.services.tools.delete(app.actor, tool.id)), "Deleting"):
             say(self.app, f"Deleted the tool {tool.name}.", timeout=4)
         self._load()
 
