@@ -57,9 +57,11 @@ class AccountWatch:
                         event = None  # a change made by another process (the CLI) sends no event here
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
+                    before = self.app.user
                     await self._refresh(actor)
                     if event is not None:
                         self._grants_changed(event.data.get("changes", {}))
+                    self._tell_screens(before, event.data.get("changes", {}) if event is not None else {})
         except NotAuthenticated as exc:
             self._worker = None  # this worker ends here; signing out must not cancel it mid-step
             self.app.request_sign_out(str(exc))
@@ -83,6 +85,14 @@ class AccountWatch:
             await self.app.open_places()
         elif before.role is not now.role and now.status is AccountStatus.ACTIVE:
             self._role_changed(before, now)
+
+    def _tell_screens(self, before: User | None, changes: dict[str, Any]) -> None:
+        """Let open screens read again what the account may use, after a grant or role change."""
+        now = self.app.user
+        if now is None or before is None or not now.is_active:
+            return
+        if before.role is not now.role or "models" in changes or "tools" in changes:
+            self.app.access_changed_signal.publish(now)
 
     def _grants_changed(self, changes: dict[str, Any]) -> None:
         """Say which models and tools were given or taken away (the menus read them afresh)."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from workshop_tui.config.logging import get_logger
@@ -80,6 +81,9 @@ class WorkshopApp(AppCommands):
         self._watch = AccountWatch(self)
         self._feeds = SessionFeeds(self)  # presence, broadcasts, the approvals count
         self._places_open = False
+        self.access_changed_signal: Signal[User] = Signal(self, "access-changed")
+        """Published when an approver changed what the signed-in account may use (its grants or
+        role), once `user` holds the new account: open screens read their choices again."""
         self.add_mode(ENTRY, self._entry_screen)
         self._install_themes()
 

@@ -61,6 +61,7 @@ class ChatScreen(ConversationActions, ConversationRequests):
                 yield Composer()
 
     def on_mount(self) -> None:
+        self.workshop_app.access_changed_signal.subscribe(self, self._access_changed)
         self._load()
 
     # -- loading ------------------------------------------------------------------------------------
@@ -95,6 +96,23 @@ class ChatScreen(ConversationActions, ConversationRequests):
             self._status("Write a message to start a conversation.")
         else:
             self._status("No chat models are available to you yet: ask your instructor to allow one.", error=True)
+
+    def _access_changed(self, _user: object) -> None:
+        self._read_models()
+
+    @work(group="chat-models", exclusive=True, exit_on_error=False)
+    async def _read_models(self) -> None:
+        """The models the account may use now (an approver just changed them): the settings offer
+        these, and a new conversation starts with the first."""
+        app = self.workshop_app
+        if app.actor is None:
+            return
+        usable = await app.guarded(app.services.catalog.list(app.actor, usable_only=True), "Reading your models")
+        if usable is None:
+            return
+        self.models = [model for model in usable if not model.is_embedding]
+        if self.conversation is None:
+            self._show_empty()
 
     async def _open(self, conversation: Conversation) -> None:
         app = self.workshop_app

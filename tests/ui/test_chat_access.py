@@ -1,0 +1,37 @@
+"""An open chat screen follows what an approver allows: a model granted while the attendee waits is
+offered at once and answers, and one taken away is no longer offered."""
+
+from __future__ import annotations
+
+from workshop_tui.services.access import OPERATOR
+
+from .chat_support import ChatClass
+from .support import screen_text, until, until_shown
+from .test_chat import FAKE_REPLY, SIZE, chat_class, chat_ready, fake, open_as, send  # noqa: F401 - fixtures
+
+NO_MODELS = "No chat models are available to you yet"
+
+
+async def test_a_model_granted_while_chat_is_open_is_offered_and_answers(chat_class: ChatClass) -> None:  # noqa: F811
+    workshop = chat_class.workshop
+    sam = await chat_class.actor("sam")
+    llama = next(model for model in await workshop.catalog.list(OPERATOR) if model.name == "llama3.2:1b")
+    await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[])
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await chat_ready(pilot)
+        await until_shown(pilot, NO_MODELS)
+        assert "New conversation · no model" in screen_text(app)
+
+        await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[llama.id])
+        await until_shown(pilot, "You may now use models llama3.2:1b")
+        await until_shown(pilot, "New conversation · llama3.2:1b")
+        assert NO_MODELS not in screen_text(app)
+        await send(pilot, "Hello after the grant")
+        await until_shown(pilot, FAKE_REPLY)
+
+        await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[])
+        await until_shown(pilot, "You may no longer use models llama3.2:1b")
+        await pilot.press("ctrl+n")
+        await until_shown(pilot, NO_MODELS)
+        await until(pilot, lambda: app.screen.models == [], "the model list to empty")  # type: ignore[attr-defined]
