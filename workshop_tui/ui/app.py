@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,14 +28,11 @@ from textual.worker import Worker, WorkerState
 from workshop_tui.config.logging import get_logger
 from workshop_tui.domain.enums import AccountStatus
 from workshop_tui.domain.errors import ConfigError, Invalid, NotAuthenticated, ServiceError
-from workshop_tui.ui.account_watch import AccountWatch
 from workshop_tui.ui.app_commands import AppCommands
-from workshop_tui.ui.job_watch import stop_watching_jobs, watch_jobs
 from workshop_tui.ui.navigation import BY_KEY, FAMILY, PLACES
 from workshop_tui.ui.screens.sign_in import SignInScreen
 from workshop_tui.ui.service_calls import shielded
 from workshop_tui.ui.session import SessionContext
-from workshop_tui.ui.session_feeds import SessionFeeds
 from workshop_tui.ui.text import say
 from workshop_tui.ui.themes import ThemeSet, install_themes, load_themes
 
@@ -42,6 +40,8 @@ if TYPE_CHECKING:
     from workshop_tui.domain.models import User
     from workshop_tui.services.access import Actor
     from workshop_tui.services.workshop import Workshop
+    from workshop_tui.ui.account_watch import AccountWatch
+    from workshop_tui.ui.session_feeds import SessionFeeds
 
 WorkshopOpener = Callable[[], Awaitable["Workshop"]]
 log = get_logger(__name__)
@@ -78,8 +78,6 @@ class WorkshopApp(AppCommands):
         self._open_error: BaseException | None = None
         self._themes = themes
         self._first_actor = signed_in
-        self._watch = AccountWatch(self)
-        self._feeds = SessionFeeds(self)  # presence, broadcasts, the approvals count
         self._places_open = False
         self.access_changed_signal: Signal[User] = Signal(self, "access-changed")
         """Published when an approver changed what the signed-in account may use (its grants or
@@ -98,6 +96,20 @@ class WorkshopApp(AppCommands):
         screen = SignInScreen()
         screen._css_update_count = self._css_update_count  # Textual 8.2.8's own record
         return screen
+
+    # What a signed-in session runs, imported at the first sign-in: the first frame needs none of it.
+
+    @cached_property
+    def _watch(self) -> AccountWatch:
+        from workshop_tui.ui.account_watch import AccountWatch
+
+        return AccountWatch(self)
+
+    @cached_property
+    def _feeds(self) -> SessionFeeds:  # presence, broadcasts, the approvals count
+        from workshop_tui.ui.session_feeds import SessionFeeds
+
+        return SessionFeeds(self)
 
     @property
     def places_open(self) -> bool:
@@ -222,6 +234,8 @@ class WorkshopApp(AppCommands):
                 self.add_mode(place.key, place.make_screen)
             self._places_open = True
         if self.actor is not None:
+            from workshop_tui.ui.job_watch import watch_jobs
+
             watch_jobs(self, self.actor)  # says when an embedding job ends, on any screen
         await self.switch_mode("chat")
         self._feeds.moved("Chat")
@@ -256,6 +270,8 @@ class WorkshopApp(AppCommands):
         Call it from the app's own work only (screens use `request_sign_out`)."""
         if self.actor is None and not self._places_open:
             return
+        from workshop_tui.ui.job_watch import stop_watching_jobs
+
         self._watch.stop()
         stop_watching_jobs(self)
         self._feeds.stop()
