@@ -4,6 +4,7 @@ offered at once and answers, and one taken away is no longer offered."""
 from __future__ import annotations
 
 from workshop_tui.services.access import OPERATOR
+from workshop_tui.storage.repositories.users import UserRepository
 
 from .chat_support import ChatClass
 from .support import screen_text, until, until_shown
@@ -35,3 +36,20 @@ async def test_a_model_granted_while_chat_is_open_is_offered_and_answers(chat_cl
         await pilot.press("ctrl+n")
         await until_shown(pilot, NO_MODELS)
         await until(pilot, lambda: app.screen.models == [], "the model list to empty")  # type: ignore[attr-defined]
+
+
+async def test_the_settings_offer_a_model_granted_by_another_process(chat_class: ChatClass) -> None:  # noqa: F811
+    """The CLI, run beside the server, writes grants with no event on the server's bus."""
+    workshop = chat_class.workshop
+    sam = await chat_class.actor("sam")
+    llama = next(model for model in await workshop.catalog.list(OPERATOR) if model.name == "llama3.2:1b")
+    await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[])
+    app = await open_as(chat_class, "sam")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await chat_ready(pilot)
+        await until_shown(pilot, NO_MODELS)
+        async with workshop.ctx.db.transaction() as session:
+            await UserRepository(session).set_model_ids(sam.id, [llama.id])
+        await pilot.press("ctrl+o")
+        await until_shown(pilot, "Conversation settings")
+        await until_shown(pilot, "llama3.2:1b —")

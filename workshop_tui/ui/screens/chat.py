@@ -102,17 +102,21 @@ class ChatScreen(ConversationActions, ConversationRequests):
 
     @work(group="chat-models", exclusive=True, exit_on_error=False)
     async def _read_models(self) -> None:
-        """The models the account may use now (an approver just changed them): the settings offer
-        these, and a new conversation starts with the first."""
+        """An approver just changed what the account may use: a new conversation starts with the
+        first model it may use now."""
+        if await self._fresh_models() and self.conversation is None:
+            self._show_empty()
+
+    async def _fresh_models(self) -> bool:
+        """Read the chat models the account may use now into `models`; False when refused."""
         app = self.workshop_app
         if app.actor is None:
-            return
+            return False
         usable = await app.guarded(app.services.catalog.list(app.actor, usable_only=True), "Reading your models")
         if usable is None:
-            return
+            return False
         self.models = [model for model in usable if not model.is_embedding]
-        if self.conversation is None:
-            self._show_empty()
+        return True
 
     async def _open(self, conversation: Conversation) -> None:
         app = self.workshop_app
@@ -151,6 +155,7 @@ class ChatScreen(ConversationActions, ConversationRequests):
         services = app.services
         rag_systems = await app.guarded(services.knowledge.rag.list(app.actor), "Settings") or []
         tools = await app.guarded(services.tools.list(app.actor, usable_only=True), "Settings") or []
+        await self._fresh_models()  # read afresh: a grant made by another process sends no event here
         conversation = self.conversation
         current = ChatChoices(model=self.models[0].name if self.models else "") if conversation is None else \
             ChatChoices(conversation.model, conversation.rag_system_id, conversation.tool_ids,
