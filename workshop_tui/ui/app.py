@@ -242,29 +242,6 @@ class WorkshopApp(AppCommands):
         if self.actor is not None:
             self._feeds.start_places(self.actor)
 
-    def request_sign_out(self, reason: str | None = None) -> None:
-        """Sign out from anywhere: it runs as the app's own work, since it removes the screens (and
-        so the workers and handlers) that may be asking for it."""
-        self.run_worker(self.sign_out(reason), group="sign-out", exclusive=True, exit_on_error=False)
-
-    def request_go(self, key: str) -> None:
-        """Open a sidebar place from a screen's handler, as the app's own work (see request_sign_out)."""
-        self.run_worker(self.go(key), group="navigate", exit_on_error=False)
-
-    def request_chat_with(self, text: str) -> None:
-        """Open Chat with `text` in the composer of a new conversation, from any screen's handler."""
-        self.run_worker(self._in_chat("start_with", text), group="navigate", exit_on_error=False)
-
-    def request_conversation(self, conversation_id: int) -> None:
-        """Open Chat on one conversation, from another place (as the app's own work, see request_go)."""
-        self.run_worker(self._in_chat("open_conversation", conversation_id), group="navigate", exit_on_error=False)
-
-    async def _in_chat(self, method: str, argument: object) -> None:
-        await self.go("chat")
-        call = getattr(self.screen, method, None)
-        if self.current_mode == "chat" and call is not None:
-            call(argument)
-
     async def sign_out(self, reason: str | None = None) -> None:
         """End the session: back to an empty sign-in form, saying why when there is a reason.
         Call it from the app's own work only (screens use `request_sign_out`)."""

@@ -1,6 +1,7 @@
-"""What the app offers on every screen: the command palette's app-wide commands, the keys' help,
-the move to the sidebar, and stand-ins for Textual's actions that would act on the machine the app
-runs on (over SSH, that is the server): opening a link, saving a file, taking a screenshot.
+"""What the app offers on every screen: moving to a place or signing out from a screen's handler,
+the command palette's app-wide commands, the keys' help, the move to the sidebar, and stand-ins for
+Textual's actions that would act on the machine the app runs on (over SSH, that is the server):
+opening a link, saving a file, taking a screenshot.
 """
 
 from __future__ import annotations
@@ -29,11 +30,39 @@ class AppCommands(App[None]):
     def places_open(self) -> bool:
         raise NotImplementedError
 
-    def request_go(self, key: str) -> None:
+    async def go(self, key: str) -> None:
+        """Open a sidebar place (or sign out)."""
         raise NotImplementedError
 
-    def request_sign_out(self, reason: str | None = None) -> None:
+    async def sign_out(self, reason: str | None = None) -> None:
         raise NotImplementedError
+
+    # -- what screens ask for: it runs as the app's own work ---------------------------------------
+
+    def request_sign_out(self, reason: str | None = None) -> None:
+        """Sign out from anywhere: it runs as the app's own work, since it removes the screens (and
+        so the workers and handlers) that may be asking for it."""
+        self.run_worker(self.sign_out(reason), group="sign-out", exclusive=True, exit_on_error=False)
+
+    def request_go(self, key: str) -> None:
+        """Open a sidebar place from a screen's handler, as the app's own work (see request_sign_out)."""
+        self.run_worker(self.go(key), group="navigate", exit_on_error=False)
+
+    def request_chat_with(self, text: str) -> None:
+        """Open Chat with `text` in the composer of a new conversation, from any screen's handler."""
+        self.run_worker(self._in_chat("start_with", text), group="navigate", exit_on_error=False)
+
+    def request_conversation(self, conversation_id: int) -> None:
+        """Open Chat on one conversation, from another place (as the app's own work, see request_go)."""
+        self.run_worker(self._in_chat("open_conversation", conversation_id), group="navigate", exit_on_error=False)
+
+    async def _in_chat(self, method: str, argument: object) -> None:
+        await self.go("chat")
+        call = getattr(self.screen, method, None)
+        if self.current_mode == "chat" and call is not None:
+            call(argument)
+
+    # -- the palette, help, and nothing that acts on the server ------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette's commands: this screen's own, the places, and a few of the app's. Nothing that
