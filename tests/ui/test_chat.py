@@ -169,12 +169,13 @@ async def test_waiting_for_the_model_shows_the_place_in_line(chat_class: ChatCla
             async for _ in events:
                 pass
 
-    holder = asyncio.create_task(hold_the_slot())
     app = await open_as(chat_class, "sam")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await chat_ready(pilot)
+        await type_into(pilot, "#composer", "second")  # typed first: on a busy machine typing takes a while
+        holder = asyncio.create_task(hold_the_slot())
         await until(pilot, lambda: workshop.gateway.queue.running(chat_class.fake.url) == 1, "the first turn")
-        await send(pilot, "second")
+        await pilot.press("enter")
         await until_shown(pilot, "next in line for the model")
         await until_shown(pilot, "tok/s", timeout=30)
     await asyncio.wait_for(holder, TIMEOUT)
