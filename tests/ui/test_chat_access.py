@@ -3,8 +3,10 @@ offered at once and answers, and one taken away is no longer offered."""
 
 from __future__ import annotations
 
-from workshop_tui.services.access import OPERATOR
+from workshop_tui.domain.models import ModelInfo
+from workshop_tui.services.access import OPERATOR, Actor
 from workshop_tui.storage.repositories.users import UserRepository
+from workshop_tui.ui.app import WorkshopApp
 
 from .chat_support import ChatClass
 from .support import screen_text, until, until_shown
@@ -13,12 +15,18 @@ from .test_chat import FAKE_REPLY, SIZE, chat_class, chat_ready, fake, open_as, 
 NO_MODELS = "No chat models are available to you yet"
 
 
-async def test_a_model_granted_while_chat_is_open_is_offered_and_answers(chat_class: ChatClass) -> None:  # noqa: F811
-    workshop = chat_class.workshop
-    sam = await chat_class.actor("sam")
+async def sam_without_models(prepared: ChatClass) -> tuple[Actor, ModelInfo, WorkshopApp]:
+    """Sam, with his chat model's grant taken away; the model; and an app signed in as him."""
+    workshop = prepared.workshop
+    sam = await prepared.actor("sam")
     llama = next(model for model in await workshop.catalog.list(OPERATOR) if model.name == "llama3.2:1b")
     await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[])
-    app = await open_as(chat_class, "sam")
+    return sam, llama, await open_as(prepared, "sam")
+
+
+async def test_a_model_granted_while_chat_is_open_is_offered_and_answers(chat_class: ChatClass) -> None:  # noqa: F811
+    workshop = chat_class.workshop
+    sam, llama, app = await sam_without_models(chat_class)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await chat_ready(pilot)
         await until_shown(pilot, NO_MODELS)
@@ -41,10 +49,7 @@ async def test_a_model_granted_while_chat_is_open_is_offered_and_answers(chat_cl
 async def test_the_settings_offer_a_model_granted_by_another_process(chat_class: ChatClass) -> None:  # noqa: F811
     """The CLI, run beside the server, writes grants with no event on the server's bus."""
     workshop = chat_class.workshop
-    sam = await chat_class.actor("sam")
-    llama = next(model for model in await workshop.catalog.list(OPERATOR) if model.name == "llama3.2:1b")
-    await workshop.accounts.set_grants(OPERATOR, sam.id, model_ids=[])
-    app = await open_as(chat_class, "sam")
+    sam, llama, app = await sam_without_models(chat_class)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await chat_ready(pilot)
         await until_shown(pilot, NO_MODELS)

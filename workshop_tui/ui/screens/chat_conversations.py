@@ -80,30 +80,34 @@ class ConversationActions(PlaceScreen):
         if self.query_one(ConversationView).is_streaming:
             say(self.app, BUSY, severity="warning")
             return
-        app = self.workshop_app
-        assert app.actor is not None
-        conversation = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Opening")
+        conversation = await self._read(conversation_id, "Opening")
         if conversation is not None:
             await self._open(conversation)
 
-    @work(group="chat-edit", exclusive=True, exit_on_error=False)
-    async def _rename(self, conversation_id: int) -> None:
+    async def _read(self, conversation_id: int, doing: str) -> Conversation | None:
+        """The conversation as it is now, or None (refused, or gone) after one notification."""
         app = self.workshop_app
         assert app.actor is not None
-        current = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Renaming")
+        return await app.guarded(app.services.chat.get(app.actor, conversation_id), doing)
+
+    @work(group="chat-edit", exclusive=True, exit_on_error=False)
+    async def _rename(self, conversation_id: int) -> None:
+        current = await self._read(conversation_id, "Renaming")
         if current is None:
             return
+        app = self.workshop_app
+        assert app.actor is not None
         title = await self.app.push_screen_wait(TextEntryModal("New title", current.title))
         if title and await app.guarded(app.services.chat.update(app.actor, conversation_id, title=title), "Renaming"):
             self._load(open_id=self.conversation.id if self.conversation else None)
 
     @work(group="chat-edit", exclusive=True, exit_on_error=False)
     async def _delete(self, conversation_id: int) -> None:
-        app = self.workshop_app
-        assert app.actor is not None
-        current = await app.guarded(app.services.chat.get(app.actor, conversation_id), "Deleting")
+        current = await self._read(conversation_id, "Deleting")
         if current is None:
             return
+        app = self.workshop_app
+        assert app.actor is not None
         if not await self.app.push_screen_wait(ConfirmModal(f"Delete “{current.title}” and all its messages?")):
             return
         await app.guarded(app.services.chat.delete(app.actor, conversation_id), "Deleting")
