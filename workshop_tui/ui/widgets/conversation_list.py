@@ -58,6 +58,8 @@ class ConversationList(Vertical):
         ids = [c.id for c in shown]
         if self._current in ids:
             options.highlighted = ids.index(self._current)
+        elif ids:  # the open one is filtered out: Enter opens the first match
+            options.highlighted = 0
 
     @on(Input.Changed, "#search")
     def _search(self) -> None:
