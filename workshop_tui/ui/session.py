@@ -7,12 +7,9 @@ the process (environment, files, terminal) afterwards.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-
-def _session_id() -> str:
-    return os.urandom(4).hex()  # what secrets.token_hex(4) gives, without importing hmac and hashlib
+from workshop_tui.config.logging import new_session_id
 
 
 @dataclass(frozen=True)
@@ -29,5 +26,5 @@ class SessionContext:
     """Open on the registration form (an SSH login as the registration name, or an unknown user)."""
     banner: str | None = None
     """One line shown above every screen (the demo says which Ollama answers)."""
-    session_id: str = field(default_factory=_session_id)
+    session_id: str = field(default_factory=new_session_id)
     """Names this session in logs."""
