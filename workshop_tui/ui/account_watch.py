@@ -57,11 +57,9 @@ class AccountWatch:
                         event = None  # a change made by another process (the CLI) sends no event here
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
-                    before = self.app.user
                     await self._refresh(actor)
                     if event is not None:
                         self._grants_changed(event.data.get("changes", {}))
-                    self._tell_screens(before, event.data.get("changes", {}) if event is not None else {})
         except NotAuthenticated as exc:
             self._worker = None  # this worker ends here; signing out must not cancel it mid-step
             self.app.request_sign_out(str(exc))
@@ -86,16 +84,9 @@ class AccountWatch:
         elif before.role is not now.role and now.status is AccountStatus.ACTIVE:
             self._role_changed(before, now)
 
-    def _tell_screens(self, before: User | None, changes: dict[str, Any]) -> None:
-        """Let open screens read again what the account may use, after a grant or role change."""
-        now = self.app.user
-        if now is None or before is None or not now.is_active:
-            return
-        if before.role is not now.role or "models" in changes or "tools" in changes:
-            self.app.access_changed_signal.publish(now)
-
     def _grants_changed(self, changes: dict[str, Any]) -> None:
-        """Say which models and tools were given or taken away (the menus read them afresh)."""
+        """Say which models and tools were given or taken away, and let open screens read again
+        what the account may use."""
         lines = []
         for key, noun in (("models", "models"), ("tools", "tools")):
             change = changes.get(key)
@@ -106,12 +97,14 @@ class AccountWatch:
                 lines.append(f"You may now use {noun} {', '.join(sorted(after - before))}.")
             if before - after:
                 lines.append(f"You may no longer use {noun} {', '.join(sorted(before - after))}.")
-        if lines:
+        if lines and self.app.user is not None:
             say(self.app, "\n".join(lines), title="Your access changed", timeout=12)
+            self.app.access_changed_signal.publish(self.app.user)
 
     def _role_changed(self, before: User, now: User) -> None:
         say(self.app, f"Your role changed from {before.role} to {now.role}; the menu shows what you may use now.",
             title="Role changed", timeout=12)
+        self.app.access_changed_signal.publish(now)
         current = BY_KEY.get(self.app.current_mode)
         if current is not None and not current.visible_to(now.role):
             self.app.request_go("chat")
