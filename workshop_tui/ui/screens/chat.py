@@ -7,8 +7,10 @@ or another person wrote is shown as plain text by the conversation view.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from contextlib import aclosing
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -29,6 +31,9 @@ from workshop_tui.ui.text import plain, say
 from workshop_tui.ui.widgets.composer import Composer
 from workshop_tui.ui.widgets.conversation_list import ConversationList
 from workshop_tui.ui.widgets.conversation_view import ConversationView
+
+if TYPE_CHECKING:
+    from workshop_tui.services.access import Actor
 
 UNTITLED = "New conversation"
 
@@ -73,9 +78,8 @@ class ChatScreen(ConversationActions, ConversationRequests):
         if actor is None:
             return
         try:
-            self.models = [m for m in await app.call(services.catalog.list(actor, usable_only=True))
-                           if not m.is_embedding]
-            conversations = await app.call(services.chat.list(actor))
+            self.models, conversations = await asyncio.gather(self._usable_chat_models(actor),
+                                                              app.call(services.chat.list(actor)))
         except NotAuthenticated as exc:
             app.request_sign_out(str(exc))
             return
@@ -112,11 +116,16 @@ class ChatScreen(ConversationActions, ConversationRequests):
         app = self.workshop_app
         if app.actor is None:
             return False
-        usable = await app.guarded(app.services.catalog.list(app.actor, usable_only=True), "Reading your models")
+        usable = await app.guarded(self._usable_chat_models(app.actor), "Reading your models")
         if usable is None:
             return False
-        self.models = [model for model in usable if not model.is_embedding]
+        self.models = usable
         return True
+
+    async def _usable_chat_models(self, actor: Actor) -> list[ModelInfo]:
+        """The models `actor` may chat with (embedding models are for vector DBs)."""
+        usable = await self.workshop_app.call(self.workshop_app.services.catalog.list(actor, usable_only=True))
+        return [model for model in usable if not model.is_embedding]
 
     async def _open(self, conversation: Conversation) -> None:
         app = self.workshop_app
@@ -153,9 +162,11 @@ class ChatScreen(ConversationActions, ConversationRequests):
         app = self.workshop_app
         assert app.actor is not None
         services = app.services
-        rag_systems = await app.guarded(services.knowledge.rag.list(app.actor), "Settings") or []
-        tools = await app.guarded(services.tools.list(app.actor, usable_only=True), "Settings") or []
-        await self._fresh_models()  # read afresh: a grant made by another process sends no event here
+        # The models are read afresh: a grant made by another process sends no event here.
+        rag_systems, tools, _ = await asyncio.gather(
+            app.guarded(services.knowledge.rag.list(app.actor), "Settings"),
+            app.guarded(services.tools.list(app.actor, usable_only=True), "Settings"), self._fresh_models())
+        rag_systems, tools = rag_systems or [], tools or []
         conversation = self.conversation
         current = ChatChoices(model=self.models[0].name if self.models else "") if conversation is None else \
             ChatChoices(conversation.model, conversation.rag_system_id, conversation.tool_ids,
