@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from workshop_tui.domain.enums import Role
 from workshop_tui.ui.app import WorkshopApp
 
@@ -34,7 +36,20 @@ def footer(app: WorkshopApp) -> str:
     return screen_text(app).rstrip("\n").splitlines()[-1]
 
 
-async def keys_offered(pilot) -> str:  # type: ignore[no-untyped-def]
-    """The footer line, once the footer has drawn its keys."""
+async def keys_offered(pilot, settle: float = 0.25) -> str:  # type: ignore[no-untyped-def]
+    """The footer line, once the footer has drawn its keys and stopped changing for `settle` seconds.
+
+    A row highlighted by a load redraws the footer a refresh later, so the first footer with keys in it
+    may still be the one from before the rows came."""
     await until(pilot, lambda: "Quit" in footer(pilot.app), "the footer's keys")
-    return footer(pilot.app)
+    seen, since = footer(pilot.app), time.monotonic()
+
+    def settled() -> bool:
+        nonlocal seen, since
+        now = footer(pilot.app)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        return time.monotonic() - since >= settle
+
+    await until(pilot, settled, "the footer to settle")
+    return seen
