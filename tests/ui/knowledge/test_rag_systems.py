@@ -34,7 +34,7 @@ async def test_a_rag_system_is_created_tried_with_citations_and_opened_in_chat(c
         app.screen.query_one("#top_k").value = "2"
         await pilot.press("ctrl+s")
         await until_shown(pilot, "Saved the RAG system “Lunch helper”")
-        assert "Top 2 passages, any score" in screen_text(app)
+        await until_shown(pilot, "Top 2 passages, any score")  # the list, read again after the notice
 
         await pilot.press("t")
         await type_into(pilot, "#question", "When is lunch?")
