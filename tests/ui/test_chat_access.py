@@ -3,9 +3,12 @@ offered at once and answers, and one taken away is no longer offered."""
 
 from __future__ import annotations
 
+import pytest
+
 from workshop_tui.domain.models import ModelInfo
 from workshop_tui.services.access import OPERATOR, Actor
 from workshop_tui.storage.repositories.users import UserRepository
+from workshop_tui.ui import account_watch
 from workshop_tui.ui.app import WorkshopApp
 
 from .chat_support import ChatClass
@@ -58,3 +61,25 @@ async def test_the_settings_offer_a_model_granted_by_another_process(chat_class:
         await pilot.press("ctrl+o")
         await until_shown(pilot, "Conversation settings")
         await until_shown(pilot, "llama3.2:1b —")
+
+
+async def test_an_open_chat_follows_a_grant_written_by_another_process(chat_class: ChatClass,  # noqa: F811
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no event, the account watch's recheck finds the new grant, says so, and Chat offers it."""
+    monkeypatch.setattr(account_watch, "RECHECK_S", 0.3)
+    workshop = chat_class.workshop
+    sam, llama, app = await sam_without_models(chat_class)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await chat_ready(pilot)
+        await until_shown(pilot, NO_MODELS)
+        async with workshop.ctx.db.transaction() as session:
+            await UserRepository(session).set_model_ids(sam.id, [llama.id])
+        await until_shown(pilot, "You may now use models llama3.2:1b")
+        await until_shown(pilot, "New conversation · llama3.2:1b")
+        await send(pilot, "Hello after the grant")
+        await until_shown(pilot, FAKE_REPLY)
+
+        async with workshop.ctx.db.transaction() as session:
+            await UserRepository(session).set_model_ids(sam.id, [])
+        await until_shown(pilot, "You may no longer use models llama3.2:1b")
+        await until(pilot, lambda: app.screen.models == [], "the model list to empty")  # type: ignore[attr-defined]

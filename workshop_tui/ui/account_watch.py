@@ -5,7 +5,8 @@ app reacts: a waiting account that was approved moves on to its places, a reject
 with the reason, a role change updates the sidebar with a notice (and leaves a place the new role
 may not see), and a changed password, a suspension or a deletion signs the session out at once.
 Changes made by another process (the command line, a second server on the same database) send no
-event here, so with no event for a while the account is read again anyway.
+event here, so with no event for a while the account and its grants are read again anyway, and a
+grant that changed is announced as if its event had come.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class AccountWatch:
     def __init__(self, app: WorkshopApp) -> None:
         self.app = app
         self._worker: Worker[None] | None = None
+        self._granted: dict[str, list[str]] | None = None
+        """The models and tools the account was last seen to be granted, by name (None: not read)."""
 
     def start(self, actor: Actor) -> None:
         self.stop()
@@ -50,6 +53,7 @@ class AccountWatch:
                 # Once more now that events are heard: a change made between the sign-in's read
                 # and the subscription (an approval in that instant) would otherwise wait a recheck.
                 await self._refresh(actor)
+                self._granted = await self._read_grants(actor)
                 while True:
                     try:
                         event = await feed.get(timeout=RECHECK_S)
@@ -58,13 +62,31 @@ class AccountWatch:
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
                     await self._refresh(actor)
+                    before, self._granted = self._granted, await self._read_grants(actor)
                     if event is not None:
                         self._grants_changed(event.data.get("changes", {}))
+                    elif before is not None and self._granted is not None:
+                        self._grants_changed({key: {"before": before[key], "after": self._granted[key]}
+                                              for key in ("models", "tools")})
         except NotAuthenticated as exc:
             self._worker = None  # this worker ends here; signing out must not cancel it mid-step
             self.app.request_sign_out(str(exc))
         except ServiceError as exc:
             say(self.app, f"Lost track of your account: {exc}", severity="error")
+
+    async def _read_grants(self, actor: Actor) -> dict[str, list[str]] | None:
+        """The active account's granted models and tools; None while it is not active, or when the
+        read is refused because the account changed since (the next refresh says how)."""
+        user = self.app.user
+        if user is None or not user.is_active:
+            return None
+        try:
+            models, tools = await self.app.call(self.app.services.accounts.grants(actor, user.id))
+        except NotAuthenticated:
+            raise
+        except ServiceError:
+            return None
+        return {"models": models, "tools": tools}
 
     async def _refresh(self, actor: Actor) -> None:
         before = self.app.user
