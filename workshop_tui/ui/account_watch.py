@@ -38,8 +38,15 @@ class AccountWatch:
 
     def start(self, actor: Actor) -> None:
         self.stop()
+        self._granted = None
         self._worker = self.app.run_worker(self._watch(actor), group="account-watch", exclusive=True,
                                            exit_on_error=False)
+
+    @property
+    def granted(self) -> dict[str, list[str]] | None:
+        """The models and tools the account was last seen to be granted, by name; None before the
+        first read, or while the account is not active."""
+        return self._granted
 
     def stop(self) -> None:
         if self._worker is not None:
