@@ -70,11 +70,15 @@ async def test_a_cancelled_job_resumes_from_the_chunks_it_had_stored(
     assert await bounded(store.count(vector_db.collection_name)) == total
 
 
-async def test_a_job_superseded_by_a_newer_one_does_not_resume(k: KnowledgeServices, people: People) -> None:
+async def test_a_job_superseded_by_a_newer_one_does_not_resume(
+        k: KnowledgeServices, people: People, fake: FakeOllama) -> None:
     document = await bounded(k.documents.import_text(people.alice, "Tea", "Green tea grows on hillsides."))
     vector_db = await bounded(k.vector_dbs.create(people.alice, "tea", MINILM))
+    fake.scenario.embed_status = 503  # the first job cannot finish before it is cancelled, however slow the test
     first = await bounded(k.jobs.enqueue(people.alice, document.id, vector_db.id))
-    await bounded(k.jobs.cancel(people.alice, first.id))
+    stopped = await bounded(k.jobs.cancel(people.alice, first.id))
+    assert stopped.status in (JobStatus.CANCELLED, JobStatus.FAILED)
+    fake.scenario.embed_status = None
     second = await embed(k, people.alice, document.id, vector_db.id)
     with pytest.raises(Conflict, match=f"job {second.id}"):
         await k.jobs.resume(people.alice, first.id)
