@@ -163,6 +163,11 @@ async def my_account(world: World, actor: Actor, _: str) -> Any:
     return await world.accounts.my_account(actor)
 
 
+@register("accounts.my_access", "user", ("self",), nothing, signed_in)
+async def my_access(world: World, actor: Actor, _: str) -> Any:
+    return await world.accounts.my_access(actor)
+
+
 @register("accounts.watch_account", "user", ("self",), nothing, signed_in)
 async def watch_account(world: World, actor: Actor, _: str) -> Any:
     async with world.accounts.watch_account(actor) as feed:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from workshop_tui.domain.enums import AccountStatus, Role
+from workshop_tui.domain.enums import AccountStatus, Role, Visibility
 from workshop_tui.domain.errors import NotAuthenticated
 from workshop_tui.services.access import OPERATOR
 from workshop_tui.services.accounts import AccountService
 from workshop_tui.services.approvals import ApprovalService
 from workshop_tui.services.context import ServiceContext
+
+from .support import add_model, add_tool
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "another long passphrase"
@@ -74,3 +76,18 @@ async def test_a_new_account_with_a_deleted_ones_name_does_not_inherit_its_sessi
     await accounts.add_user(OPERATOR, "sam", Role.ADMIN, AccountStatus.ACTIVE, None, PASSWORD)
     with pytest.raises(NotAuthenticated, match="no longer exists"):
         await accounts.list_users(student)
+
+
+async def test_a_session_reads_its_own_grants_as_they_are_now_and_keeps_the_refusals_of_a_stale_session(
+        accounts: AccountService, ctx: ServiceContext) -> None:
+    session = await signed_in(accounts, "sam")
+    llama, qwen = await add_model(ctx.db, "llama3.2:1b"), await add_model(ctx.db, "qwen2.5:0.5b")
+    calculator = await add_tool(ctx.db, "calculator", None, Visibility.PUBLIC)
+    empty = await accounts.my_access(session)
+    assert (empty.user.username, empty.models, empty.tools) == ("sam", [], [])
+    await accounts.set_grants(OPERATOR, session.id, model_ids=[qwen, llama], tool_ids=[calculator])
+    granted = await accounts.my_access(session)  # the session as it was at sign-in: no new login
+    assert (granted.models, granted.tools) == (["llama3.2:1b", "qwen2.5:0.5b"], ["calculator"])
+    await accounts.reset_password(OPERATOR, session.id, NEW_PASSWORD)
+    with pytest.raises(NotAuthenticated, match="your password was changed"):
+        await accounts.my_access(session)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,16 @@ STATUS_REASONS = {
     AccountStatus.SUSPENDED: "your account is suspended; ask an instructor or admin",
 }
 THEME_NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class MyAccess:
+    """The signed-in account as it is now, with the models and tools it is granted, by name
+    (implicit grants of staff are not listed)."""
+
+    user: User
+    models: list[str]
+    tools: list[str]
 log = get_logger(__name__)
 
 
@@ -173,6 +184,15 @@ class AccountService(UserAdministration):
             current = await same_account(session, actor)
         assert current.user is not None
         return current.user
+
+    async def my_access(self, actor: Actor) -> MyAccess:
+        """`my_account` with its grants, in the same one read: for a session that follows what its
+        account may use when another process changes it (no event reaches this one)."""
+        async with self.ctx.db.reading() as session:
+            current = await same_account(session, actor)
+            tools = await rules.tool_names(session, current.tool_ids) if current.tool_ids else []
+        assert current.user is not None
+        return MyAccess(current.user, sorted(current.model_names), tools)
 
     @asynccontextmanager
     async def watch_account(self, actor: Actor) -> AsyncIterator[Subscription]:

@@ -60,7 +60,6 @@ class AccountWatch:
                 # Once more now that events are heard: a change made between the sign-in's read
                 # and the subscription (an approval in that instant) would otherwise wait a recheck.
                 await self._refresh(actor)
-                self._granted = await self._read_grants(actor)
                 while True:
                     try:
                         event = await feed.get(timeout=RECHECK_S)
@@ -68,8 +67,8 @@ class AccountWatch:
                         event = None  # a change made by another process (the CLI) sends no event here
                     if event is not None and event.topic == "user.deleted":
                         raise NotAuthenticated("your account was deleted")
+                    before = self._granted
                     await self._refresh(actor)
-                    before, self._granted = self._granted, await self._read_grants(actor)
                     if event is not None:
                         self._grants_changed(event.data.get("changes", {}))
                     elif before is not None and self._granted is not None:
@@ -81,23 +80,11 @@ class AccountWatch:
         except ServiceError as exc:
             say(self.app, f"Lost track of your account: {exc}", severity="error")
 
-    async def _read_grants(self, actor: Actor) -> dict[str, list[str]] | None:
-        """The active account's granted models and tools; None while it is not active, or when the
-        read is refused because the account changed since (the next refresh says how)."""
-        user = self.app.user
-        if user is None or not user.is_active:
-            return None
-        try:
-            models, tools = await self.app.call(self.app.services.accounts.grants(actor, user.id))
-        except NotAuthenticated:
-            raise
-        except ServiceError:
-            return None
-        return {"models": models, "tools": tools}
-
     async def _refresh(self, actor: Actor) -> None:
         before = self.app.user
-        now = await self.app.call(self.app.services.accounts.my_account(actor))
+        access = await self.app.call(self.app.services.accounts.my_access(actor))
+        now = access.user
+        self._granted = {"models": access.models, "tools": access.tools} if now.is_active else None
         if now.status in (AccountStatus.SUSPENDED, AccountStatus.REJECTED):
             from workshop_tui.services.accounts import status_message
 
