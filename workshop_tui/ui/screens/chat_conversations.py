@@ -40,9 +40,15 @@ class ConversationActions(PlaceScreen):
     def _status(self, text: str, *, error: bool = False) -> None:
         raise NotImplementedError
 
-    def action_new_conversation(self) -> None:
-        if self.query_one(ConversationView).is_streaming:
+    def _busy(self) -> bool:
+        """True, after saying so, while a reply is being written: no other conversation opens then."""
+        busy = self.query_one(ConversationView).is_streaming
+        if busy:
             say(self.app, BUSY, severity="warning")
+        return busy
+
+    def action_new_conversation(self) -> None:
+        if self._busy():
             return
         self.conversation = None
         self.query_one(ConversationView).load([])
@@ -59,8 +65,7 @@ class ConversationActions(PlaceScreen):
 
     def open_conversation(self, conversation_id: int) -> None:
         """Show one conversation (started in another place, such as a RAG system), with the list read again."""
-        if self.query_one(ConversationView).is_streaming:
-            say(self.app, BUSY, severity="warning")
+        if self._busy():
             return
         self._load(open_id=conversation_id)
         self.query_one(Composer).focus()
@@ -77,8 +82,7 @@ class ConversationActions(PlaceScreen):
 
     @work(group="chat-load", exclusive=True, exit_on_error=False)
     async def _open_by_id(self, conversation_id: int) -> None:
-        if self.query_one(ConversationView).is_streaming:
-            say(self.app, BUSY, severity="warning")
+        if self._busy():
             return
         conversation = await self._read(conversation_id, "Opening")
         if conversation is not None:
