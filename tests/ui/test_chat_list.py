@@ -6,7 +6,7 @@ from __future__ import annotations
 from workshop_tui.ui.screens.modals.confirm import ConfirmModal
 
 from .chat_support import ChatClass
-from .support import screen_text, type_into, until, until_shown
+from .support import type_into, until, until_shown
 from .test_chat import SIZE, chat_class, chat_ready, fake, open_as  # noqa: F401 - fixtures
 
 MODEL = "llama3.2:1b"
@@ -25,7 +25,7 @@ async def test_search_open_rename_and_delete_a_conversation(chat_class: ChatClas
     app = await open_as(chat_class, "sam")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await chat_ready(pilot)
-        assert sorted(listed(app)) == ["Embeddings, briefly", "Llamas and alpacas"]
+        await until(pilot, lambda: sorted(listed(app)) == ["Embeddings, briefly", "Llamas and alpacas"], "the list")
 
         await type_into(pilot, "#search", "LLAM")
         await until(pilot, lambda: listed(app) == ["Llamas and alpacas"], "the search to narrow the list")
@@ -46,7 +46,7 @@ async def test_search_open_rename_and_delete_a_conversation(chat_class: ChatClas
         highlighted = listed(app)[0]
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
-        assert f"Delete “{highlighted}” and all its messages?" in screen_text(app)
+        await until_shown(pilot, f"Delete “{highlighted}” and all its messages?")  # drawn a refresh after it opens
         await pilot.press("enter")  # Cancel has the focus: nothing is deleted
         await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "the dialog to close")
         assert len(await workshop.chat.list(sam)) == 2
